@@ -1,0 +1,202 @@
+"""Questions (threads), answers and the members' reactions to them.
+
+Counters (answer_count, upvote_count, me_too_count, flag_count) are stored on the rows and moved
+with F() by community.services, never recounted per page. ``version`` goes up on every change
+that alters how a thread renders, so cached fragments can be keyed by it.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from taggit.managers import TaggableManager
+
+
+class Category(models.Model):
+    """A product area. Admin-managed; ``position`` orders them in menus and lists."""
+
+    name = models.CharField(max_length=80, unique=True)
+    slug = models.SlugField(max_length=80, unique=True)
+    description = models.TextField(blank=True)
+    position = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("community:category", kwargs={"slug": self.slug})
+
+
+class ThreadQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "ThreadQuerySet":
+        """Threads this user may open.
+
+        Staff see everything. Everyone else sees public threads that are neither deleted nor
+        hidden by flags, plus their own threads (private or hidden ones included, not deleted).
+        """
+        if user is not None and user.is_authenticated and user.is_staff:
+            return self
+        public = Q(is_private=False, is_deleted=False, is_hidden=False)
+        if user is not None and user.is_authenticated:
+            return self.filter(public | Q(author=user, is_deleted=False))
+        return self.filter(public)
+
+    def listed(self) -> "ThreadQuerySet":
+        """Threads that may appear in public lists, search, tag pages and feeds: never a
+        private, deleted or hidden one, whoever is looking."""
+        return self.filter(is_private=False, is_deleted=False, is_hidden=False)
+
+    def unanswered(self) -> "ThreadQuerySet":
+        return self.filter(answer_count=0)
+
+    def solved(self) -> "ThreadQuerySet":
+        return self.filter(solution__isnull=False)
+
+    def unsolved(self) -> "ThreadQuerySet":
+        return self.filter(solution__isnull=True)
+
+    def with_list_data(self) -> "ThreadQuerySet":
+        """Everything a list row shows, in a constant number of queries."""
+        return self.select_related("category", "author").prefetch_related("tags")
+
+
+class Thread(models.Model):
+    """A question and everything posted under it."""
+
+    class PrivateReason(models.TextChoices):
+        NONE = "", "Public"
+        AUTHOR = "author", "Marked private by the author"
+        DETECTED = "detected", "Account data detected"
+
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="threads")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="threads")
+    title = models.CharField(max_length=150)
+    slug = models.SlugField(max_length=160, allow_unicode=False)
+    body = models.TextField(help_text="Markdown source as the author wrote it.")
+    body_html = models.TextField(help_text="Sanitized HTML rendered from body when saved.")
+    tags = TaggableManager(blank=True)
+
+    is_private = models.BooleanField(default=False)
+    private_reason = models.CharField(max_length=16, choices=PrivateReason.choices, blank=True, default="")
+
+    solution = models.ForeignKey(
+        "Answer", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    answer_count = models.PositiveIntegerField(default=0)
+    upvote_count = models.PositiveIntegerField(default=0, help_text="Upvotes on all its answers.")
+    me_too_count = models.PositiveIntegerField(default=0)
+    flag_count = models.PositiveIntegerField(default=0)
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    last_activity_at = models.DateTimeField(default=timezone.now)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    first_answer_at = models.DateTimeField(
+        null=True, blank=True, help_text="When someone other than the asker first answered."
+    )
+    solved_at = models.DateTimeField(null=True, blank=True)
+
+    is_deleted = models.BooleanField(default=False)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    is_hidden = models.BooleanField(default=False, help_text="Hidden by flags, pending staff review.")
+    version = models.PositiveIntegerField(default=1)
+
+    objects = ThreadQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["-last_activity_at"],
+                name="thread_listed_activity",
+                condition=Q(is_private=False, is_deleted=False, is_hidden=False),
+            ),
+            models.Index(fields=["category", "-last_activity_at"], name="thread_category_activity"),
+            models.Index(fields=["author", "-created_at"], name="thread_author_created"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.slug:
+            self.slug = slugify(self.title)[:160] or "question"
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("community:thread", kwargs={"pk": self.pk, "slug": self.slug})
+
+    @property
+    def has_solution(self) -> bool:
+        return self.solution_id is not None
+
+
+class AnswerQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "AnswerQuerySet":
+        """Answers this user may read, assuming they may read the thread."""
+        if user is not None and user.is_authenticated and user.is_staff:
+            return self
+        shown = Q(is_deleted=False, is_hidden=False)
+        if user is not None and user.is_authenticated:
+            return self.filter(shown | Q(author=user, is_deleted=False))
+        return self.filter(shown)
+
+
+class Answer(models.Model):
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="answers")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="answers")
+    body = models.TextField()
+    body_html = models.TextField()
+    is_official = models.BooleanField(default=False, help_text="Posted by staff: shows the Official badge.")
+    upvote_count = models.PositiveIntegerField(default=0)
+    flag_count = models.PositiveIntegerField(default=0)
+
+    created_at = models.DateTimeField(default=timezone.now)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    is_deleted = models.BooleanField(default=False)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    is_hidden = models.BooleanField(default=False, help_text="Hidden by flags, pending staff review.")
+
+    objects = AnswerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [
+            models.Index(fields=["thread", "created_at"], name="answer_thread_created"),
+            models.Index(fields=["author", "-created_at"], name="answer_author_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Answer {self.pk} to {self.thread_id}"
+
+    def get_absolute_url(self) -> str:
+        return f"{self.thread.get_absolute_url()}#answer-{self.pk}"
+
+
+class AnswerVote(models.Model):
+    """One "This helped" per member and answer."""
+
+    answer = models.ForeignKey(Answer, on_delete=models.CASCADE, related_name="votes")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="answer_votes")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["answer", "user"], name="one_vote_per_user_and_answer")]
+
+
+class MeToo(models.Model):
+    """One "I have this too" per member and thread."""
+
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="me_toos")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="me_toos")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["thread", "user"], name="one_me_too_per_user_and_thread")]

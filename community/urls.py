@@ -1,0 +1,11 @@
+from django.urls import path
+
+from community import views
+
+app_name = "community"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("t/<int:pk>/<slug:slug>/", views.thread_detail, name="thread"),
+    path("t/<int:pk>/", views.thread_detail, name="thread_short"),
+]

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class KudosConfig(AppConfig):
+    name = "kudos"
+    default_auto_field = "django.db.models.BigAutoField"
