@@ -200,3 +200,94 @@ class MeToo(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["thread", "user"], name="one_me_too_per_user_and_thread")]
+
+
+class Flag(models.Model):
+    """A member's report that a question or answer breaks the rules.
+
+    Exactly one of thread / answer is set. One flag per member and post. When a post's distinct
+    flags reach CommunitySettings.flag_threshold it is hidden pending staff review;
+    ``resolution`` records what staff decided.
+    """
+
+    class Reason(models.TextChoices):
+        SPAM = "spam", "Spam or advertising"
+        RUDE = "rude", "Rude or abusive"
+        OFF_TOPIC = "off_topic", "Off-topic"
+        PERSONAL_DATA = "personal_data", "Shares personal or account data"
+
+    class Resolution(models.TextChoices):
+        PENDING = "", "Pending"
+        RESTORED = "restored", "Restored by staff"
+        REMOVED = "removed", "Removed by staff"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="flags")
+    thread = models.ForeignKey(Thread, null=True, blank=True, on_delete=models.CASCADE, related_name="flags")
+    answer = models.ForeignKey(Answer, null=True, blank=True, on_delete=models.CASCADE, related_name="flags")
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    note = models.CharField(max_length=300, blank=True)
+    weight = models.PositiveSmallIntegerField(default=1, help_text="How much this flag counts (rank privilege).")
+    created_at = models.DateTimeField(default=timezone.now)
+    resolution = models.CharField(max_length=10, choices=Resolution.choices, blank=True, default="")
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(thread__isnull=False, answer__isnull=True) | Q(thread__isnull=True, answer__isnull=False)),
+                name="flag_targets_exactly_one_post",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "thread"], condition=Q(thread__isnull=False), name="one_flag_per_user_and_thread"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "answer"], condition=Q(answer__isnull=False), name="one_flag_per_user_and_answer"
+            ),
+        ]
+
+
+class Revision(models.Model):
+    """The previous text of a question or answer, kept on every edit so staff can see history.
+
+    Exactly one of thread / answer is set. ``title`` is empty for answers.
+    """
+
+    thread = models.ForeignKey(Thread, null=True, blank=True, on_delete=models.CASCADE, related_name="revisions")
+    answer = models.ForeignKey(Answer, null=True, blank=True, on_delete=models.CASCADE, related_name="revisions")
+    title = models.CharField(max_length=150, blank=True)
+    body = models.TextField()
+    edited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(thread__isnull=False, answer__isnull=True) | Q(thread__isnull=True, answer__isnull=False)),
+                name="revision_targets_exactly_one_post",
+            ),
+        ]
+
+
+class CommunitySettings(models.Model):
+    """Site-wide community settings edited by admins. One row (pk=1), made on first use."""
+
+    flag_threshold = models.PositiveSmallIntegerField(
+        default=3, help_text="Distinct flags (weighted) that hide a post pending staff review."
+    )
+
+    class Meta:
+        verbose_name = "community settings"
+        verbose_name_plural = "community settings"
+        constraints = [models.CheckConstraint(condition=Q(pk=1), name="community_settings_single_row")]
+
+    def __str__(self) -> str:
+        return "Community settings"
+
+    @classmethod
+    def load(cls) -> "CommunitySettings":
+        obj, _ = cls.objects.get_or_create(pk=1)
+        return obj

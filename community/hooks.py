@@ -1,0 +1,67 @@
+"""Places on community's pages that other apps fill, so community imports none of them.
+
+A thread notice is a small panel shown on a thread page under the question (for instance
+escalation's "A support specialist will reply by ..."). A provider is registered from the
+other app's AppConfig.ready() and is called as ``provider(thread=..., viewer=...)``; it returns
+None (nothing to show) or ``(template_name, context)``. It must only reveal what the viewer may
+see and must not run a query per answer (it runs once per page).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+NoticeProvider = Callable[..., "tuple[str, dict[str, Any]] | None"]
+
+_thread_notice_providers: dict[str, NoticeProvider] = {}
+
+
+def register_thread_notice(*, key: str, provider: NoticeProvider) -> None:
+    _thread_notice_providers[key] = provider
+
+
+def thread_notices(*, thread, viewer) -> list[dict[str, Any]]:
+    """Rendered-ready notices for this thread page: [{"template_name": ..., "context": ...}]."""
+    notices = []
+    for key in sorted(_thread_notice_providers):
+        result = _thread_notice_providers[key](thread=thread, viewer=viewer)
+        if result is not None:
+            template_name, context = result
+            notices.append({"template_name": template_name, "context": context})
+    return notices
+
+
+# --- Privileges -----------------------------------------------------------------------------
+# What a member may do is decided outside community (kudos ties privileges to ranks), but
+# enforced here. One provider, registered by kudos, answers for a user; without one, the
+# defaults below apply (no limits beyond the defaults, flags count once, only staff retag).
+
+
+@dataclass(frozen=True)
+class Privileges:
+    questions_per_day: int | None = None  # None: no limit
+    answers_per_day: int | None = None
+    links_per_day: int | None = None
+    seconds_between_posts: int = 0
+    flag_weight: int = 1
+    can_retag: bool = False
+
+
+PrivilegesProvider = Callable[..., Privileges]
+
+_privileges_provider: PrivilegesProvider | None = None
+
+
+def register_privileges_provider(provider: PrivilegesProvider) -> None:
+    """provider(user) -> Privileges; must not query the database per call more than once."""
+    global _privileges_provider
+    _privileges_provider = provider
+
+
+def privileges_for(user) -> Privileges:
+    if user is not None and user.is_authenticated and user.is_staff:
+        return Privileges(flag_weight=1, can_retag=True)
+    if _privileges_provider is None:
+        return Privileges()
+    return _privileges_provider(user)
