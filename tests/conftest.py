@@ -41,3 +41,13 @@ def on_postgres(settings):
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL (set DATABASE_URL): SQLite has no row locks / full-text search")
     return connection
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Every test starts with an empty cache (Redis in CI), so cached pages, rank tables and
+    rate-limit counters never leak from one test into the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
