@@ -3,4 +3,6 @@ from django.http import HttpRequest
 
 
 def site(request: HttpRequest) -> dict:
-    return {"SITE_NAME": settings.SITE_NAME}
+    # `csp_nonce` is the name django-htmx's {% htmx_script %} reads; it is lazy, so a page
+    # without a script tag creates no nonce.
+    return {"SITE_NAME": settings.SITE_NAME, "csp_nonce": getattr(request, "csp_nonce", "")}
