@@ -8,4 +8,6 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("t/<int:pk>/<slug:slug>/", views.thread_detail, name="thread"),
     path("t/<int:pk>/", views.thread_detail, name="thread_short"),
+    # --- Search
+    path("ask/similar/", views.similar, name="similar"),
 ]

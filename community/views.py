@@ -19,3 +19,20 @@ def thread_detail(request: HttpRequest, pk: int, slug: str | None = None) -> Htt
         return redirect(thread, permanent=True)
     answers = thread.answers.visible_to(request.user).select_related("author")
     return render(request, "community/thread.html", {"thread": thread, "answers": answers})
+
+
+# --- Search ---------------------------------------------------------------------------------
+
+
+def similar(request: HttpRequest) -> HttpResponse:
+    """Listed questions like the title being typed on the ask page (an htmx partial).
+
+    A title shorter than three characters gets an empty 200 response, so the ask page simply
+    shows nothing.
+    """
+    from community.search import SIMILAR_MIN_TITLE, normalise_query, similar_threads
+
+    title = normalise_query(request.GET.get("title"))
+    if len(title) < SIMILAR_MIN_TITLE:
+        return HttpResponse("")
+    return render(request, "community/_similar.html", {"similar": similar_threads(title=title)})
