@@ -1,0 +1,92 @@
+"""Who may do what on a thread. ``can_*`` return a bool for templates; ``check_can_*`` raise
+PermissionDenied with a reason. Services call the checks too, so a view that forgets one still
+cannot change what it must not.
+
+All functions assume the user may already see the thread (Thread.objects.visible_to).
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+
+
+def _member(user) -> bool:
+    return user is not None and user.is_authenticated and user.is_active
+
+
+def _staff(user) -> bool:
+    return _member(user) and user.is_staff
+
+
+def can_answer(user, thread) -> bool:
+    return _member(user) and not thread.is_deleted
+
+
+def can_edit_post(user, post) -> bool:
+    """The author edits their own question or answer; staff edit any."""
+    return _member(user) and not post.is_deleted and (post.author_id == user.pk or user.is_staff)
+
+
+def can_delete_post(user, post) -> bool:
+    return can_edit_post(user, post)
+
+
+def can_vote(user, answer) -> bool:
+    """Any member but the answer's author ("This helped" on one's own answer means nothing)."""
+    return _member(user) and answer.author_id != user.pk and not answer.is_deleted
+
+
+def can_me_too(user, thread) -> bool:
+    return _member(user) and thread.author_id != user.pk and not thread.is_deleted
+
+
+def can_accept(user, thread) -> bool:
+    """The asker, or staff, marks and changes the solution."""
+    return _member(user) and not thread.is_deleted and (thread.author_id == user.pk or user.is_staff)
+
+
+def can_ask_for_more_help(user, thread) -> bool:
+    return _member(user) and thread.author_id == user.pk and not thread.is_deleted and thread.answer_count > 0
+
+
+def can_see_history(user) -> bool:
+    return _staff(user)
+
+
+def _check(allowed: bool, reason: str) -> None:
+    if not allowed:
+        raise PermissionDenied(reason)
+
+
+def check_can_answer(user, thread) -> None:
+    _check(can_answer(user, thread), "Sign in to answer; deleted questions take no answers.")
+
+
+def check_can_edit_post(user, post) -> None:
+    _check(can_edit_post(user, post), "Only the author or staff can edit this.")
+
+
+def check_can_delete_post(user, post) -> None:
+    _check(can_delete_post(user, post), "Only the author or staff can delete this.")
+
+
+def check_can_vote(user, answer) -> None:
+    if _member(user) and answer.author_id == user.pk:
+        raise PermissionDenied("You can't mark your own answer as helpful.")
+    _check(can_vote(user, answer), "Sign in to mark an answer as helpful.")
+
+
+def check_can_me_too(user, thread) -> None:
+    if _member(user) and thread.author_id == user.pk:
+        raise PermissionDenied("You asked this question, so you already have it.")
+    _check(can_me_too(user, thread), "Sign in to say you have this too.")
+
+
+def check_can_accept(user, thread) -> None:
+    _check(can_accept(user, thread), "Only the person who asked, or staff, can choose the solution.")
+
+
+def check_can_ask_for_more_help(user, thread) -> None:
+    if _member(user) and thread.author_id == user.pk and thread.answer_count == 0:
+        raise PermissionDenied("Nobody has answered yet, so there is no answer to say it didn't help.")
+    _check(can_ask_for_more_help(user, thread), "Only the person who asked can say they still need help.")

@@ -1,0 +1,478 @@
+"""Every write to community's data: questions, answers, votes, "I have this too", solutions.
+
+Each service is keyword-only, owns its transaction, locks the rows its decision depends on and
+sends the community/events.py signal inside that transaction, after the change is written.
+
+Lock order, to keep PostgreSQL free of deadlocks: the Thread row first, then the Answer row.
+Every service that touches an answer locks its thread first, even when the decision depends
+only on the answer.
+
+Signals are sent with ``sender`` set to the model class the event is about: Thread for
+question_*, me_too_*, solution_* and help_still_needed; Answer for answer_*; the post's class
+for post_deleted.
+
+Counters on the rows (kept with F(), never recounted):
+- Thread.answer_count: answers not deleted (hidden ones still count until staff remove them).
+- Answer.upvote_count: AnswerVote rows for the answer.
+- Thread.upvote_count: the sum of upvote_count over the thread's answers that are not deleted.
+- Thread.me_too_count: MeToo rows for the thread.
+Thread.version goes up on every change to what the thread page shows.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from collections.abc import Iterable
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.text import slugify
+
+from community import events, permissions, privacy
+from community.markdown import render
+from community.models import Answer, AnswerVote, Category, MeToo, Revision, Thread
+
+TITLE_MIN_LENGTH = 10
+TITLE_MAX_LENGTH = 150
+BODY_MAX_LENGTH = 20_000
+ANSWER_MIN_LENGTH = 2
+MAX_TAGS = 5
+TAG_MAX_LENGTH = 32
+_TAG_RE = re.compile(r"^[a-z0-9][a-z0-9+#.\-]*$")
+
+
+# --- Input ----------------------------------------------------------------------------------
+
+
+def clean_tags(tags: Iterable[str] | str) -> list[str]:
+    """Normalise tags: lower case, spaces to dashes, duplicates dropped, at most MAX_TAGS.
+
+    Accepts a list or one comma-separated string. Raises ValidationError naming the bad tag.
+    """
+    if isinstance(tags, str):
+        tags = tags.split(",")
+    cleaned: list[str] = []
+    for raw in tags:
+        tag = re.sub(r"\s+", "-", (raw or "").strip().lower()).strip("-")
+        if not tag:
+            continue
+        if len(tag) > TAG_MAX_LENGTH:
+            raise ValidationError(f"Tag “{tag[:TAG_MAX_LENGTH]}…” is too long: at most {TAG_MAX_LENGTH} characters.")
+        if not _TAG_RE.match(tag):
+            raise ValidationError(f"Tag “{tag}” may use only letters, digits, dashes, dots, + and #.")
+        if tag not in cleaned:
+            cleaned.append(tag)
+    if len(cleaned) > MAX_TAGS:
+        raise ValidationError(f"Use at most {MAX_TAGS} tags (you gave {len(cleaned)}).")
+    return cleaned
+
+
+def _clean_title(title: str) -> str:
+    title = " ".join((title or "").split())
+    if len(title) < TITLE_MIN_LENGTH:
+        raise ValidationError(f"Write a title of at least {TITLE_MIN_LENGTH} characters that sums up the question.")
+    if len(title) > TITLE_MAX_LENGTH:
+        raise ValidationError(f"Keep the title under {TITLE_MAX_LENGTH} characters.")
+    return title
+
+
+def _clean_body(body: str, *, min_length: int = 1, what: str = "question") -> str:
+    body = (body or "").strip()
+    if len(body) < min_length:
+        raise ValidationError(f"The {what} needs some text.")
+    if len(body) > BODY_MAX_LENGTH:
+        raise ValidationError(f"Keep the {what} under {BODY_MAX_LENGTH:,} characters.")
+    return body
+
+
+def _check_posting_rate(*, user, kind: str) -> None:
+    """Apply the privilege limits (questions/answers per day, seconds between posts).
+
+    Runs a query only when a limit applies, so members without limits pay nothing.
+    """
+    from community.hooks import privileges_for
+
+    privileges = privileges_for(user)
+    per_day = privileges.questions_per_day if kind == "question" else privileges.answers_per_day
+    now = timezone.now()
+    model = Thread if kind == "question" else Answer
+    if per_day is not None:
+        posted = model.objects.filter(author=user, created_at__gte=now - timedelta(days=1)).count()
+        if posted >= per_day:
+            raise ValidationError(f"You can post {per_day} {kind}s a day at your rank. Please try again tomorrow.")
+    if privileges.seconds_between_posts:
+        since = now - timedelta(seconds=privileges.seconds_between_posts)
+        if (
+            Thread.objects.filter(author=user, created_at__gte=since).exists()
+            or Answer.objects.filter(author=user, created_at__gte=since).exists()
+        ):
+            raise ValidationError(
+                f"Please wait {privileges.seconds_between_posts} seconds between posts."
+            )
+
+
+def _lock_thread(pk: int) -> Thread:
+    return Thread.objects.select_for_update().get(pk=pk)
+
+
+def _lock_answer(answer: Answer) -> tuple[Thread, Answer]:
+    """Lock the answer's thread, then the answer (the one lock order)."""
+    thread = _lock_thread(answer.thread_id)
+    locked = Answer.objects.select_for_update().get(pk=answer.pk)
+    locked.thread = thread
+    return thread, locked
+
+
+def _bump_thread(thread: Thread, **changes) -> None:
+    """Write F()-based changes to the thread row and refresh the instance from it."""
+    Thread.objects.filter(pk=thread.pk).update(version=F("version") + 1, **changes)
+    thread.refresh_from_db()
+
+
+# --- Questions ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def ask_question(
+    *,
+    author,
+    category: Category,
+    title: str,
+    body: str,
+    tags: Iterable[str] | str = (),
+    is_private: bool = False,
+) -> Thread:
+    """Post a question and send question_asked.
+
+    Account data in the title or body (community.privacy) makes the thread private before it
+    is first written, so a private thread is never public, not even for a moment. The found
+    kinds are on ``thread.detected_private_data`` for the page to tell the author.
+    """
+    if author is None or not author.is_authenticated:
+        raise PermissionDenied("Sign in to ask a question.")
+    if category is None:
+        raise ValidationError("Choose a category.")
+    title = _clean_title(title)
+    body = _clean_body(body)
+    tags = clean_tags(tags)
+    _check_posting_rate(user=author, kind="question")
+    detected = privacy.detect(f"{title}\n{body}")
+    if is_private:
+        reason = Thread.PrivateReason.AUTHOR
+    elif detected:
+        reason = Thread.PrivateReason.DETECTED
+    else:
+        reason = Thread.PrivateReason.NONE
+    now = timezone.now()
+    thread = Thread.objects.create(
+        category=category,
+        author=author,
+        title=title,
+        slug=slugify(title)[:160] or "question",
+        body=body,
+        body_html=render(body),
+        is_private=bool(is_private or detected),
+        private_reason=reason,
+        created_at=now,
+        last_activity_at=now,
+    )
+    if tags:
+        thread.tags.set(tags)
+    thread.detected_private_data = detected
+    events.question_asked.send(sender=Thread, thread=thread)
+    return thread
+
+
+@transaction.atomic
+def edit_question(
+    *,
+    user,
+    thread: Thread,
+    title: str,
+    body: str,
+    tags: Iterable[str] | str | None = None,
+    is_private: bool = False,
+) -> Thread:
+    """Change a question's text (and tags), keeping the previous text as a Revision.
+
+    Detection runs again on the new text; an edit can make a thread private (ticking the box
+    or detected data) but never public again. Locks the thread. Sends question_edited with
+    ``became_private``.
+    """
+    thread = _lock_thread(thread.pk)
+    permissions.check_can_edit_post(user, thread)
+    title = _clean_title(title)
+    body = _clean_body(body)
+    new_tags = clean_tags(tags) if tags is not None else None
+    detected = privacy.detect(f"{title}\n{body}")
+    became_private = not thread.is_private and bool(is_private or detected)
+    changed = title != thread.title or body != thread.body
+    if changed:
+        Revision.objects.create(thread=thread, title=thread.title, body=thread.body, edited_by=user)
+    fields = {}
+    if changed:
+        now = timezone.now()
+        fields.update(
+            title=title, slug=slugify(title)[:160] or "question", body=body, body_html=render(body), edited_at=now
+        )
+    if became_private:
+        fields.update(
+            is_private=True,
+            private_reason=Thread.PrivateReason.AUTHOR if is_private else Thread.PrivateReason.DETECTED,
+        )
+    if new_tags is not None and sorted(new_tags) != sorted(thread.tags.names()):
+        thread.tags.set(new_tags)
+        changed = True
+    if changed or became_private:
+        _bump_thread(thread, **fields)
+    thread.detected_private_data = detected
+    events.question_edited.send(sender=Thread, thread=thread, became_private=became_private)
+    return thread
+
+
+@transaction.atomic
+def delete_question(*, user, thread: Thread) -> Thread:
+    """Soft-delete a question: gone for everyone but staff, nothing lost. Idempotent."""
+    thread = _lock_thread(thread.pk)
+    if thread.is_deleted:
+        return thread
+    permissions.check_can_delete_post(user, thread)
+    _bump_thread(thread, is_deleted=True, deleted_at=timezone.now())
+    events.post_deleted.send(sender=Thread, post=thread, by=user)
+    return thread
+
+
+# --- Answers --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def post_answer(*, author, thread: Thread, body: str) -> Answer:
+    """Answer a question and send answer_posted.
+
+    Staff answers are official. The first answer by someone other than the asker sets
+    ``first_answer_at`` (escalation's first-response clock); the thread row is locked so two
+    first answers cannot both set it.
+    """
+    thread = _lock_thread(thread.pk)
+    if not Thread.objects.visible_to(author).filter(pk=thread.pk).exists():
+        raise PermissionDenied("You can't answer this question.")
+    permissions.check_can_answer(author, thread)
+    body = _clean_body(body, min_length=ANSWER_MIN_LENGTH, what="answer")
+    _check_posting_rate(user=author, kind="answer")
+    now = timezone.now()
+    answer = Answer.objects.create(
+        thread=thread,
+        author=author,
+        body=body,
+        body_html=render(body),
+        is_official=bool(author.is_staff),
+        created_at=now,
+    )
+    changes = {"answer_count": F("answer_count") + 1, "last_activity_at": now}
+    if thread.first_answer_at is None and author.pk != thread.author_id:
+        changes["first_answer_at"] = now
+    _bump_thread(thread, **changes)
+    answer.thread = thread
+    events.answer_posted.send(sender=Answer, answer=answer)
+    return answer
+
+
+@transaction.atomic
+def edit_answer(*, user, answer: Answer, body: str) -> Answer:
+    """Change an answer's text, keeping the previous text as a Revision. Sends answer_edited."""
+    thread, answer = _lock_answer(answer)
+    permissions.check_can_edit_post(user, answer)
+    body = _clean_body(body, min_length=ANSWER_MIN_LENGTH, what="answer")
+    if body == answer.body:
+        return answer
+    Revision.objects.create(answer=answer, body=answer.body, edited_by=user)
+    answer.body = body
+    answer.body_html = render(body)
+    answer.edited_at = timezone.now()
+    answer.save(update_fields=["body", "body_html", "edited_at"])
+    _bump_thread(thread)
+    events.answer_edited.send(sender=Answer, answer=answer)
+    return answer
+
+
+@transaction.atomic
+def delete_answer(*, user, answer: Answer) -> Answer:
+    """Soft-delete an answer. If it was the solution it is unaccepted first (with its event).
+
+    Its upvotes leave the thread's upvote_count and it leaves answer_count. Idempotent.
+    """
+    thread, answer = _lock_answer(answer)
+    if answer.is_deleted:
+        return answer
+    permissions.check_can_delete_post(user, answer)
+    if thread.solution_id == answer.pk:
+        _unaccept(thread=thread, answer=answer, user=user)
+    now = timezone.now()
+    answer.is_deleted = True
+    answer.deleted_at = now
+    answer.save(update_fields=["is_deleted", "deleted_at"])
+    _bump_thread(
+        thread,
+        answer_count=F("answer_count") - 1,
+        upvote_count=F("upvote_count") - answer.upvote_count,
+    )
+    events.post_deleted.send(sender=Answer, post=answer, by=user)
+    return answer
+
+
+# --- "This helped" --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def upvote_answer(*, user, answer: Answer) -> AnswerVote:
+    """Record the user's "This helped" on someone else's answer; a second one changes nothing.
+
+    Locks the thread and the answer. The unique constraint settles a lost race: the
+    IntegrityError is caught in a nested atomic and the existing vote returned.
+    """
+    thread, answer = _lock_answer(answer)
+    permissions.check_can_vote(user, answer)
+    existing = AnswerVote.objects.filter(answer=answer, user=user).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            vote = AnswerVote.objects.create(answer=answer, user=user, created_at=timezone.now())
+    except IntegrityError:
+        return AnswerVote.objects.get(answer=answer, user=user)
+    Answer.objects.filter(pk=answer.pk).update(upvote_count=F("upvote_count") + 1)
+    answer.refresh_from_db(fields=["upvote_count"])
+    _bump_thread(thread, upvote_count=F("upvote_count") + 1)
+    events.answer_upvoted.send(sender=Answer, answer=answer, voter=user)
+    return vote
+
+
+@transaction.atomic
+def remove_upvote(*, user, answer: Answer) -> bool:
+    """Take back the user's "This helped". Returns whether there was one to take back."""
+    thread, answer = _lock_answer(answer)
+    deleted, _ = AnswerVote.objects.filter(answer=answer, user=user).delete()
+    if not deleted:
+        return False
+    Answer.objects.filter(pk=answer.pk).update(upvote_count=F("upvote_count") - 1)
+    answer.refresh_from_db(fields=["upvote_count"])
+    if not answer.is_deleted:
+        _bump_thread(thread, upvote_count=F("upvote_count") - 1)
+    events.answer_unvoted.send(sender=Answer, answer=answer, voter=user)
+    return True
+
+
+def toggle_upvote(*, user, answer: Answer) -> bool:
+    """Upvote, or take the upvote back if there is one. Returns True when the user now has a
+    vote on the answer."""
+    with transaction.atomic():
+        _lock_answer(answer)
+        if AnswerVote.objects.filter(answer=answer, user=user).exists():
+            remove_upvote(user=user, answer=answer)
+            return False
+        upvote_answer(user=user, answer=answer)
+        return True
+
+
+# --- "I have this too" ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def add_me_too(*, user, thread: Thread) -> MeToo:
+    """Record "I have this too" on someone else's question; a second one changes nothing."""
+    thread = _lock_thread(thread.pk)
+    permissions.check_can_me_too(user, thread)
+    existing = MeToo.objects.filter(thread=thread, user=user).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            me_too = MeToo.objects.create(thread=thread, user=user, created_at=timezone.now())
+    except IntegrityError:
+        return MeToo.objects.get(thread=thread, user=user)
+    _bump_thread(thread, me_too_count=F("me_too_count") + 1)
+    events.me_too_added.send(sender=Thread, thread=thread, user=user)
+    return me_too
+
+
+@transaction.atomic
+def remove_me_too(*, user, thread: Thread) -> bool:
+    """Take back "I have this too". Returns whether there was one."""
+    thread = _lock_thread(thread.pk)
+    deleted, _ = MeToo.objects.filter(thread=thread, user=user).delete()
+    if not deleted:
+        return False
+    _bump_thread(thread, me_too_count=F("me_too_count") - 1)
+    events.me_too_removed.send(sender=Thread, thread=thread, user=user)
+    return True
+
+
+def toggle_me_too(*, user, thread: Thread) -> bool:
+    """Add or take back "I have this too". Returns True when the user now has one."""
+    with transaction.atomic():
+        _lock_thread(thread.pk)
+        if MeToo.objects.filter(thread=thread, user=user).exists():
+            remove_me_too(user=user, thread=thread)
+            return False
+        add_me_too(user=user, thread=thread)
+        return True
+
+
+# --- Solutions ------------------------------------------------------------------------------
+
+
+def _unaccept(*, thread: Thread, answer: Answer, user) -> None:
+    """Clear the solution. Caller holds the thread lock and has checked permission."""
+    _bump_thread(thread, solution=None, solved_at=None)
+    events.solution_unaccepted.send(sender=Thread, thread=thread, answer=answer, unaccepted_by=user)
+
+
+@transaction.atomic
+def accept_answer(*, user, answer: Answer) -> Thread:
+    """Make ``answer`` its thread's solution (the asker or staff).
+
+    Replacing a solution sends solution_unaccepted for the old one first, then
+    solution_accepted. Accepting the current solution again changes nothing. Locks the thread.
+    """
+    thread, answer = _lock_answer(answer)
+    permissions.check_can_accept(user, thread)
+    if answer.is_deleted or answer.is_hidden:
+        raise ValidationError("This answer was removed and can't be the solution.")
+    if thread.solution_id == answer.pk:
+        return thread
+    if thread.solution_id is not None:
+        previous = Answer.objects.get(pk=thread.solution_id)
+        _unaccept(thread=thread, answer=previous, user=user)
+    now = timezone.now()
+    _bump_thread(thread, solution=answer, solved_at=now, last_activity_at=now)
+    events.solution_accepted.send(sender=Thread, thread=thread, answer=answer, accepted_by=user)
+    return thread
+
+
+@transaction.atomic
+def unaccept_answer(*, user, answer: Answer) -> Thread:
+    """Remove ``answer`` as its thread's solution (the asker or staff). No-op if it isn't."""
+    thread, answer = _lock_answer(answer)
+    permissions.check_can_accept(user, thread)
+    if thread.solution_id == answer.pk:
+        _unaccept(thread=thread, answer=answer, user=user)
+    return thread
+
+
+@transaction.atomic
+def ask_for_more_help(*, user, thread: Thread) -> Thread:
+    """The asker says the answers so far have not solved it: sends help_still_needed.
+
+    Only the asker, only on a thread with answers. Escalation decides what happens next.
+    """
+    thread = _lock_thread(thread.pk)
+    if user is None or not user.is_authenticated or thread.author_id != user.pk or thread.is_deleted:
+        raise PermissionDenied("Only the person who asked can say they still need help.")
+    if thread.answer_count == 0:
+        raise ValidationError("Nobody has answered yet, so there is no answer to say it didn't help.")
+    _bump_thread(thread, last_activity_at=timezone.now())
+    events.help_still_needed.send(sender=Thread, thread=thread, user=user)
+    return thread
