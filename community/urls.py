@@ -10,4 +10,9 @@ urlpatterns = [
     path("t/<int:pk>/", views.thread_detail, name="thread_short"),
     # --- Search
     path("ask/similar/", views.similar, name="similar"),
+    path("search/", views.search, name="search"),
+    # --- Lists
+    path("c/<slug:slug>/", views.category_detail, name="category"),
+    path("tags/", views.tag_index, name="tags"),
+    path("tags/<slug:tag>/", views.tag_detail, name="tag"),
 ]

@@ -1,24 +1,392 @@
 from __future__ import annotations
 
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
 
-from community.models import Thread
+from community import permissions, privacy, services
+from community.forms import AnswerForm, QuestionForm
+from community.hooks import thread_notices
+from community.markdown import render as render_markdown
+from community.models import Answer, AnswerVote, Category, MeToo, Revision, Thread
 
 
-def home(request: HttpRequest) -> HttpResponse:
-    threads = Thread.objects.listed().with_list_data().order_by("-last_activity_at")
-    page = Paginator(threads, 25).get_page(request.GET.get("page"))
-    return render(request, "community/home.html", {"page": page})
+# --- Threads: asking, the thread page, answering and reactions -------------------------------
+
+
+def member_required(view):
+    """Sign-in for members. An htmx request is sent to the sign-in page with HX-Redirect, so a
+    button never gets the sign-in page swapped into it."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.user.is_authenticated:
+            return view(request, *args, **kwargs)
+        referer = request.headers.get("HX-Current-URL") or request.get_full_path()
+        login_url = f"{reverse('account_login')}?{urlencode({'next': referer if url_has_allowed_host_and_scheme(referer, allowed_hosts={request.get_host()}) else '/'})}"
+        if request.htmx:
+            response = HttpResponse(status=401)
+            response["HX-Redirect"] = login_url
+            return response
+        return redirect(login_url)
+
+    return wrapper
+
+
+def _visible_thread(request: HttpRequest, pk: int) -> Thread:
+    return get_object_or_404(Thread.objects.visible_to(request.user).select_related("category", "author"), pk=pk)
+
+
+def _visible_answer(request: HttpRequest, pk: int) -> Answer:
+    """An answer the user may see, on a thread they may see (404 otherwise); answer.thread is
+    the visible thread."""
+    answer = get_object_or_404(Answer.objects.visible_to(request.user).select_related("author"), pk=pk)
+    answer.thread = _visible_thread(request, answer.thread_id)
+    return answer
+
+
+def _problem(request: HttpRequest, exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return " ".join(exc.messages)
+    return str(exc) or "You can't do that here."
+
+
+def _answer_url(thread: Thread, answer_pk: int) -> str:
+    return f"{thread.get_absolute_url()}#answer-{answer_pk}"
+
+
+def _thread_context(request: HttpRequest, thread: Thread, *, answer_form: AnswerForm | None = None) -> dict:
+    """Everything the thread page shows, in a fixed number of queries whatever the number of
+    answers: the answers with their authors, the viewer's votes, "I have this too", the tags,
+    revisions for staff and the other apps' notices."""
+    user = request.user
+    is_staff = user.is_authenticated and user.is_staff
+    answers = list(thread.answers.visible_to(user).select_related("author").order_by("created_at", "pk"))
+    voted: set[int] = set()
+    has_me_too = False
+    if user.is_authenticated:
+        voted = set(AnswerVote.objects.filter(user=user, answer__thread=thread).values_list("answer_id", flat=True))
+        has_me_too = MeToo.objects.filter(user=user, thread=thread).exists()
+    revisions_by_answer: dict[int, list[Revision]] = {}
+    thread_revisions: list[Revision] = []
+    if permissions.can_see_history(user):
+        for revision in Revision.objects.filter(Q(thread=thread) | Q(answer__thread=thread)).select_related("edited_by"):
+            if revision.thread_id:
+                thread_revisions.append(revision)
+            else:
+                revisions_by_answer.setdefault(revision.answer_id, []).append(revision)
+    can_accept = permissions.can_accept(user, thread)
+    for answer in answers:
+        answer.thread = thread
+        answer.is_solution = answer.pk == thread.solution_id
+        answer.viewer_voted = answer.pk in voted
+        answer.viewer_can_vote = permissions.can_vote(user, answer)
+        answer.viewer_can_edit = permissions.can_edit_post(user, answer)
+        answer.viewer_can_accept = can_accept and not answer.is_deleted and not answer.is_hidden
+        answer.revision_list = revisions_by_answer.get(answer.pk, [])
+    # The accepted answer first under the question; the rest oldest first, so the thread reads
+    # as the conversation it was (later answers often build on earlier ones) and an answer
+    # does not jump around while people vote. The vote counts are on every answer.
+    solution = [a for a in answers if a.is_solution]
+    others = [a for a in answers if not a.is_solution]
+    if answer_form is None and permissions.can_answer(user, thread):
+        answer_form = AnswerForm()
+    return {
+        "thread": thread,
+        "tags": list(thread.tags.all()),
+        "solution": solution[0] if solution else None,
+        "answers": others,
+        "answer_total": len(answers),
+        "has_me_too": has_me_too,
+        "can_me_too": permissions.can_me_too(user, thread),
+        "can_edit_thread": permissions.can_edit_post(user, thread),
+        "can_ask_for_more_help": permissions.can_ask_for_more_help(user, thread),
+        "can_answer": permissions.can_answer(user, thread),
+        "is_staff_viewer": is_staff,
+        "thread_revisions": thread_revisions,
+        "notices": thread_notices(thread=thread, viewer=user),
+        "answer_form": answer_form,
+    }
 
 
 def thread_detail(request: HttpRequest, pk: int, slug: str | None = None) -> HttpResponse:
-    thread = get_object_or_404(Thread.objects.visible_to(request.user).select_related("category", "author"), pk=pk)
+    """A question with its answers. Private, deleted or hidden threads are 404 for everyone
+    who may not see them (Thread.objects.visible_to)."""
+    thread = _visible_thread(request, pk)
     if slug != thread.slug:
         return redirect(thread, permanent=True)
-    answers = thread.answers.visible_to(request.user).select_related("author")
-    return render(request, "community/thread.html", {"thread": thread, "answers": answers})
+    return render(request, "community/thread.html", _thread_context(request, thread))
+
+
+def _private_message(request: HttpRequest, thread: Thread, detected: list[str]) -> None:
+    if detected:
+        messages.warning(
+            request,
+            f"We found {privacy.describe(detected)} in your question, so we made it private: "
+            "only you and our support staff can see it. A support specialist will pick it up.",
+        )
+    else:
+        messages.info(
+            request,
+            "Your question is private: only you and our support staff can see it. "
+            "A support specialist will pick it up.",
+        )
+
+
+@member_required
+def ask(request: HttpRequest) -> HttpResponse:
+    """Ask a question. "Preview" re-renders the form with the rendered Markdown (the same as
+    the live htmx preview), so it works without JavaScript and nothing typed is lost."""
+    preview = None
+    if request.method == "POST":
+        form = QuestionForm(request.POST)
+        if "preview" in request.POST:
+            preview = _preview_context(request.POST.get("title", ""), request.POST.get("body", ""))
+        elif form.is_valid():
+            data = form.cleaned_data
+            try:
+                thread = services.ask_question(
+                    author=request.user,
+                    category=data["category"],
+                    title=data["title"],
+                    body=data["body"],
+                    tags=data["tags"],
+                    is_private=data["is_private"],
+                )
+            except (ValidationError, PermissionDenied) as exc:
+                form.add_error(None, _problem(request, exc))
+            else:
+                if thread.is_private:
+                    _private_message(request, thread, thread.detected_private_data)
+                else:
+                    messages.success(request, "Your question is posted. We'll show it to people who can help.")
+                return redirect(thread)
+    else:
+        initial = {}
+        if request.GET.get("category"):
+            initial["category"] = Category.objects.filter(slug=request.GET["category"]).first()
+        if request.GET.get("title"):
+            initial["title"] = request.GET["title"][: services.TITLE_MAX_LENGTH]
+        form = QuestionForm(initial=initial)
+    status = 400 if request.method == "POST" and form.errors and preview is None else 200
+    return render(request, "community/ask.html", {"form": form, "preview": preview}, status=status)
+
+
+def _preview_context(title: str, body: str) -> dict:
+    body = body[: services.BODY_MAX_LENGTH]
+    return {"html": render_markdown(body), "detected": privacy.detect(f"{title}\n{body}"), "has_text": bool(body.strip())}
+
+
+@member_required
+@require_POST
+def preview(request: HttpRequest) -> HttpResponse:
+    """The Markdown preview partial (htmx), with a warning when account data is in the text."""
+    context = _preview_context(request.POST.get("title", ""), request.POST.get("body", ""))
+    context["detected_text"] = privacy.describe(context["detected"])
+    return render(request, "community/_preview.html", {"preview": context})
+
+
+@member_required
+@require_POST
+def answer(request: HttpRequest, pk: int) -> HttpResponse:
+    """Post an answer. On bad input the thread page comes back with the error and the text."""
+    thread = _visible_thread(request, pk)
+    form = AnswerForm(request.POST)
+    if form.is_valid():
+        try:
+            posted = services.post_answer(author=request.user, thread=thread, body=form.cleaned_data["body"])
+        except (ValidationError, PermissionDenied) as exc:
+            form.add_error(None, _problem(request, exc))
+        else:
+            messages.success(request, "Thanks, your answer is posted.")
+            return redirect(_answer_url(thread, posted.pk))
+    return render(request, "community/thread.html", _thread_context(request, thread, answer_form=form), status=400)
+
+
+def _back_to(request: HttpRequest, thread: Thread, anchor: str = "") -> HttpResponse:
+    return redirect(thread.get_absolute_url() + anchor)
+
+
+@member_required
+@require_POST
+def vote(request: HttpRequest, pk: int) -> HttpResponse:
+    """Toggle "This helped" on an answer. htmx gets the button back; others the page."""
+    answer = _visible_answer(request, pk)
+    error = ""
+    try:
+        voted = services.toggle_upvote(user=request.user, answer=answer)
+    except (ValidationError, PermissionDenied) as exc:
+        error = _problem(request, exc)
+        voted = AnswerVote.objects.filter(answer=answer, user=request.user).exists()
+    if not request.htmx:
+        if error:
+            messages.error(request, error)
+        return _back_to(request, answer.thread, f"#answer-{answer.pk}")
+    answer.refresh_from_db(fields=["upvote_count"])
+    answer.viewer_voted = voted
+    answer.viewer_can_vote = permissions.can_vote(request.user, answer)
+    return render(request, "community/_vote_button.html", {"answer": answer, "error": error})
+
+
+@member_required
+@require_POST
+def me_too(request: HttpRequest, pk: int) -> HttpResponse:
+    """Toggle "I have this too" on a question."""
+    thread = _visible_thread(request, pk)
+    error = ""
+    try:
+        has_me_too = services.toggle_me_too(user=request.user, thread=thread)
+    except (ValidationError, PermissionDenied) as exc:
+        error = _problem(request, exc)
+        has_me_too = MeToo.objects.filter(thread=thread, user=request.user).exists()
+    if not request.htmx:
+        if error:
+            messages.error(request, error)
+        return _back_to(request, thread)
+    thread.refresh_from_db(fields=["me_too_count", "version"])
+    context = {"thread": thread, "has_me_too": has_me_too, "can_me_too": permissions.can_me_too(request.user, thread), "error": error}
+    return render(request, "community/_me_too_button.html", context)
+
+
+@member_required
+@require_POST
+def accept(request: HttpRequest, pk: int) -> HttpResponse:
+    """Accept an answer as the solution, or (with action=unaccept) take that back. The
+    solution moves to the top, so htmx gets the whole answers section back."""
+    answer = _visible_answer(request, pk)
+    try:
+        if request.POST.get("action") == "unaccept":
+            services.unaccept_answer(user=request.user, answer=answer)
+            done = "The answer is no longer marked as the solution."
+        else:
+            services.accept_answer(user=request.user, answer=answer)
+            done = "Marked as the solution. Thanks for letting everyone know what worked."
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, _problem(request, exc))
+    else:
+        if not request.htmx:
+            messages.success(request, done)
+    thread = _visible_thread(request, answer.thread_id)
+    if not request.htmx:
+        return _back_to(request, thread, f"#answer-{answer.pk}")
+    return render(request, "community/_answers.html", _thread_context(request, thread))
+
+
+@member_required
+@require_POST
+def still_need_help(request: HttpRequest, pk: int) -> HttpResponse:
+    thread = _visible_thread(request, pk)
+    try:
+        services.ask_for_more_help(user=request.user, thread=thread)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, _problem(request, exc))
+    else:
+        messages.success(
+            request,
+            "Thanks for telling us. We've marked your question as still needing help and "
+            "our support team will look at it.",
+        )
+    return _back_to(request, thread)
+
+
+@member_required
+def edit_question(request: HttpRequest, pk: int) -> HttpResponse:
+    thread = _visible_thread(request, pk)
+    if not permissions.can_edit_post(request.user, thread):
+        raise PermissionDenied("Only the author or staff can edit this question.")
+    if request.method == "POST":
+        form = QuestionForm(request.POST, thread=thread)
+        if form.is_valid():
+            data = form.cleaned_data
+            was_private = thread.is_private
+            try:
+                edited = services.edit_question(
+                    user=request.user,
+                    thread=thread,
+                    title=data["title"],
+                    body=data["body"],
+                    tags=data["tags"],
+                    is_private=data["is_private"],
+                )
+            except (ValidationError, PermissionDenied) as exc:
+                form.add_error(None, _problem(request, exc))
+            else:
+                if edited.is_private and not was_private:
+                    detected = edited.detected_private_data if edited.private_reason == Thread.PrivateReason.DETECTED else []
+                    _private_message(request, edited, detected)
+                else:
+                    messages.success(request, "Your changes are saved.")
+                return redirect(thread)
+    else:
+        form = QuestionForm(
+            thread=thread,
+            initial={
+                "title": thread.title,
+                "body": thread.body,
+                "tags": ", ".join(sorted(thread.tags.names())),
+                "is_private": thread.is_private,
+            },
+        )
+    status = 400 if form.errors else 200
+    return render(request, "community/edit_question.html", {"form": form, "thread": thread}, status=status)
+
+
+@member_required
+def edit_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    answer = _visible_answer(request, pk)
+    if not permissions.can_edit_post(request.user, answer):
+        raise PermissionDenied("Only the author or staff can edit this answer.")
+    if request.method == "POST":
+        form = AnswerForm(request.POST)
+        if form.is_valid():
+            try:
+                services.edit_answer(user=request.user, answer=answer, body=form.cleaned_data["body"])
+            except (ValidationError, PermissionDenied) as exc:
+                form.add_error(None, _problem(request, exc))
+            else:
+                messages.success(request, "Your answer is updated.")
+                return redirect(_answer_url(answer.thread, answer.pk))
+    else:
+        form = AnswerForm(initial={"body": answer.body})
+    status = 400 if form.errors else 200
+    return render(request, "community/edit_answer.html", {"form": form, "answer": answer, "thread": answer.thread}, status=status)
+
+
+@member_required
+@require_POST
+def delete_question(request: HttpRequest, pk: int) -> HttpResponse:
+    thread = _visible_thread(request, pk)
+    try:
+        services.delete_question(user=request.user, thread=thread)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, _problem(request, exc))
+        return _back_to(request, thread)
+    messages.success(request, "Your question is deleted.")
+    if request.user.is_staff:
+        return _back_to(request, thread)
+    return redirect("community:home")
+
+
+@member_required
+@require_POST
+def delete_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    answer = _visible_answer(request, pk)
+    try:
+        services.delete_answer(user=request.user, answer=answer)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, _problem(request, exc))
+    else:
+        messages.success(request, "The answer is deleted.")
+    return _back_to(request, answer.thread, "#answers")
 
 
 # --- Search ---------------------------------------------------------------------------------
@@ -36,3 +404,95 @@ def similar(request: HttpRequest) -> HttpResponse:
     if len(title) < SIMILAR_MIN_TITLE:
         return HttpResponse("")
     return render(request, "community/_similar.html", {"similar": similar_threads(title=title)})
+
+
+def search(request: HttpRequest) -> HttpResponse:
+    """Full-text search over listed threads (PostgreSQL; word matching on SQLite), with
+    category and solved filters. An empty query shows tips; a query without any word finds
+    nothing; neither is an error."""
+    from community.models import Category
+    from community.search import MAX_QUERY_LENGTH, add_snippets, search_threads
+    from community.selectors import PAGE_SIZE
+
+    raw = request.GET.get("q", "")
+    category = None
+    if request.GET.get("category"):
+        category = Category.objects.filter(slug=request.GET["category"]).first()
+    solved = {"yes": True, "no": False}.get(request.GET.get("solved", ""))
+    results = search_threads(query=raw, category=category, solved=solved)
+    page = None
+    if results.threads is not None:
+        page = Paginator(results.threads, PAGE_SIZE).get_page(request.GET.get("page"))
+        page.object_list = add_snippets(page.object_list, query=results.query, words=results.words)
+    context = {
+        "query": results.query,
+        "has_words": bool(results.words),
+        "truncated": len(" ".join(raw.split())) > MAX_QUERY_LENGTH,
+        "page": page,
+        "category": category,
+        "unknown_category": bool(request.GET.get("category")) and category is None,
+        "solved": request.GET.get("solved", ""),
+        "categories": Category.objects.all(),
+    }
+    return render(request, "community/search.html", context)
+
+
+# --- Lists ----------------------------------------------------------------------------------
+
+
+def _thread_list(request: HttpRequest, *, template: str, category=None, tag=None, **extra) -> HttpResponse:
+    """A paginated list of listed threads; ``show``, ``sort``, ``category`` and ``tag`` query
+    parameters combine with the category or tag taken from the path. An unknown category or
+    tag in the query string shows a message and is left out, never an error."""
+    from community.selectors import PAGE_SIZE, SHOW_CHOICES, SORT_CHOICES, ListFilters, listed_threads, sidebar
+    from community.models import Category
+    from taggit.models import Tag
+
+    problems = []
+    if category is None and request.GET.get("category"):
+        category = Category.objects.filter(slug=request.GET["category"]).first()
+        if category is None:
+            problems.append("There is no such category, so all categories are shown.")
+    if tag is None and request.GET.get("tag"):
+        tag = Tag.objects.filter(slug=request.GET["tag"]).first()
+        if tag is None:
+            problems.append("There is no such tag, so questions with any tag are shown.")
+    filters = ListFilters.from_params(request.GET, category=category, tag=tag)
+    page = Paginator(listed_threads(filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "filters": filters,
+        "show_choices": SHOW_CHOICES,
+        "sort_choices": SORT_CHOICES,
+        "filter_problems": problems,
+        **sidebar(),
+        **extra,
+    }
+    return render(request, template, context)
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """Listed threads, latest activity first, with tabs, filters and the sidebar."""
+    return _thread_list(request, template="community/home.html")
+
+
+def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    from community.models import Category
+
+    category = get_object_or_404(Category, slug=slug)
+    return _thread_list(request, template="community/category.html", category=category, category_page=True)
+
+
+def tag_index(request: HttpRequest) -> HttpResponse:
+    """Every tag used by a listed thread, with how many listed threads carry it."""
+    from community.selectors import tags_with_counts
+
+    return render(request, "community/tags.html", {"tags": tags_with_counts()})
+
+
+def tag_detail(request: HttpRequest, tag: str) -> HttpResponse:
+    from taggit.models import Tag
+
+    tag_obj = get_object_or_404(Tag, slug=tag)
+    return _thread_list(request, template="community/tag.html", tag=tag_obj, tag_page=True)
+

@@ -1,0 +1,156 @@
+"""Reads behind community's public lists: the thread lists with their filters, the sidebar,
+the tag index and the staff moderation queue.
+
+Everything public starts from Thread.objects.listed(), so a private, deleted or hidden thread
+never appears in a list, a count or a tag cloud, whoever is looking.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Q, QuerySet
+from taggit.models import Tag, TaggedItem
+
+from community.models import Category, Flag, Thread
+
+PAGE_SIZE = 25
+POPULAR_TAGS = 15
+
+SHOW_CHOICES = {
+    "all": "All",
+    "unanswered": "Unanswered",
+    "unsolved": "Unsolved",
+    "solved": "Solved",
+}
+SORT_CHOICES = {
+    "activity": "Latest activity",
+    "newest": "Newest",
+    "metoo": "Most “I have this too”",
+}
+_ORDERINGS = {
+    "activity": ("-last_activity_at", "-pk"),
+    "newest": ("-created_at", "-pk"),
+    "metoo": ("-me_too_count", "-last_activity_at", "-pk"),
+}
+
+
+@dataclass(frozen=True)
+class ListFilters:
+    """What a thread list is narrowed to. Unknown values fall back to the defaults, so a
+    hand-edited URL shows the plain list instead of an error."""
+
+    show: str = "all"
+    sort: str = "activity"
+    category: Category | None = None
+    tag: Tag | None = None
+
+    @classmethod
+    def from_params(cls, params, *, category=None, tag=None) -> "ListFilters":
+        show = params.get("show", "all")
+        sort = params.get("sort", "activity")
+        return cls(
+            show=show if show in SHOW_CHOICES else "all",
+            sort=sort if sort in SORT_CHOICES else "activity",
+            category=category,
+            tag=tag,
+        )
+
+
+def listed_threads(filters: ListFilters) -> QuerySet:
+    """Listed threads narrowed and ordered by ``filters``, with what a row shows joined in
+    (a constant number of queries per page, whatever its size)."""
+    threads = Thread.objects.listed()
+    if filters.category is not None:
+        threads = threads.filter(category=filters.category)
+    if filters.tag is not None:
+        threads = threads.filter(tags=filters.tag)
+    if filters.show == "unanswered":
+        threads = threads.unanswered()
+    elif filters.show == "solved":
+        threads = threads.solved()
+    elif filters.show == "unsolved":
+        threads = threads.unsolved()
+    return threads.with_list_data().order_by(*_ORDERINGS[filters.sort])
+
+
+def _listed_tagged_items() -> QuerySet:
+    return TaggedItem.objects.filter(
+        content_type=ContentType.objects.get_for_model(Thread),
+        object_id__in=Thread.objects.listed().values("pk"),
+    )
+
+
+def tags_with_counts(*, limit: int | None = None) -> list[Tag]:
+    """Tags used by at least one listed thread, each with ``num_threads``; the most used
+    first, then by name. One query."""
+    tags = (
+        Tag.objects.filter(taggit_taggeditem_items__in=_listed_tagged_items())
+        .annotate(num_threads=Count("taggit_taggeditem_items", distinct=True))
+        .order_by("-num_threads", "name")
+    )
+    return list(tags[:limit] if limit else tags)
+
+
+def tag_thread_count(tag: Tag) -> int:
+    return _listed_tagged_items().filter(tag=tag).count()
+
+
+def sidebar() -> dict:
+    """The sidebar beside every list: categories (with descriptions and listed-thread counts)
+    and popular tags. Two queries."""
+    categories = Category.objects.annotate(
+        num_threads=Count(
+            "threads", filter=Q(threads__is_private=False, threads__is_deleted=False, threads__is_hidden=False)
+        )
+    )
+    return {"categories": list(categories), "popular_tags": tags_with_counts(limit=POPULAR_TAGS)}
+
+
+# --- Moderation -----------------------------------------------------------------------------
+
+
+@dataclass
+class FlaggedPost:
+    """A question or answer with its pending flags, for the staff moderation page."""
+
+    kind: str  # "thread" or "answer"
+    post: object
+    thread: Thread
+    flags: list[Flag] = field(default_factory=list)
+
+    @property
+    def weight(self) -> int:
+        return sum(flag.weight for flag in self.flags)
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}-{self.post.pk}"
+
+
+def flagged_posts() -> list[FlaggedPost]:
+    """Every post with pending flags: hidden ones first, then by pending weight, then the
+    longest waiting. One query, whatever the number of posts or flags."""
+    flags = (
+        Flag.objects.filter(resolution=Flag.Resolution.PENDING)
+        .select_related(
+            "user",
+            "thread__author",
+            "thread__category",
+            "answer__author",
+            "answer__thread__category",
+        )
+        .order_by("created_at", "pk")
+    )
+    posts: dict[str, FlaggedPost] = {}
+    for flag in flags:
+        if flag.thread_id is not None:
+            item = FlaggedPost(kind="thread", post=flag.thread, thread=flag.thread)
+        else:
+            item = FlaggedPost(kind="answer", post=flag.answer, thread=flag.answer.thread)
+        posts.setdefault(item.key, item).flags.append(flag)
+    return sorted(
+        posts.values(),
+        key=lambda p: (not p.post.is_hidden, -p.weight, p.flags[0].created_at),
+    )

@@ -1,0 +1,27 @@
+from django import template
+from django.utils.http import urlencode
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **changes) -> str:
+    """The current page's query string with ``changes`` applied and the page number dropped
+    (a changed filter starts again at page 1). A value of "" removes that parameter."""
+    params = context["request"].GET.copy()
+    params.pop("page", None)
+    for key, value in changes.items():
+        if value in ("", None):
+            params.pop(key, None)
+        else:
+            params[key] = value
+    query = urlencode(sorted((k, v) for k, values in params.lists() for v in values[-1:]))
+    return f"?{query}" if query else "?"
+
+
+@register.simple_tag(takes_context=True)
+def page_query(context, number) -> str:
+    """The current query string pointing at page ``number``."""
+    params = context["request"].GET.copy()
+    params["page"] = number
+    return "?" + urlencode(sorted((k, v) for k, values in params.lists() for v in values[-1:]))
