@@ -25,3 +25,22 @@ def test_script_tags_carry_the_nonce_named_in_the_policy(client):
     assert tags
     for tag in tags:
         assert f'nonce="{nonce}"'.encode() in tag
+
+
+def test_not_found_page_is_styled_and_carries_the_policy(client):
+    response = client.get("/no/such/page/")
+    assert response.status_code == 404
+    assert b"We couldn't find that page" in response.content
+    assert "frame-ancestors 'none'" in response["Content-Security-Policy"]
+
+
+def test_post_without_csrf_token_is_refused_with_a_clear_page(member):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(member)
+    response = client.post("/settings/profile/", {"display_name": "x"})
+    assert response.status_code == 403
+    assert b"This form has expired" in response.content
+    member.refresh_from_db()
+    assert member.display_name != "x"
