@@ -1,3 +1,16 @@
+from django.urls import path
+
+from escalation import views
+
 app_name = "escalation"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("queue/", views.queue, name="queue"),
+    path("tickets/<int:pk>/", views.ticket_detail, name="ticket"),
+    path("tickets/<int:pk>/claim/", views.claim, name="claim"),
+    path("tickets/<int:pk>/note/", views.add_note, name="note"),
+    path("tickets/<int:pk>/answer/", views.answer, name="answer"),
+    path("tickets/<int:pk>/redirect/", views.redirect_to_channel, name="redirect"),
+    path("tickets/<int:pk>/resolve/", views.resolve, name="resolve"),
+    path("tickets/<int:pk>/reopen/", views.reopen, name="reopen"),
+]

@@ -1,0 +1,72 @@
+"""escalation's reactions to community's domain events (community/events.py).
+
+Every receiver runs inside the community service's transaction, so what it writes commits or
+rolls back with the change it reacts to; slow work goes through enqueue_on_commit.
+"""
+
+from __future__ import annotations
+
+from community import events
+from community.models import Answer, Thread
+from escalation import services
+from escalation.models import Deadline, Ticket
+
+
+def on_question_asked(sender, *, thread: Thread, **kwargs) -> None:
+    if thread.is_private:
+        # Confidential: nobody but staff may answer, so it goes to the queue at once.
+        services.escalate_thread(thread=thread, reason=Ticket.Reason.CONFIDENTIAL, detail=_private_detail(thread))
+    else:
+        services.set_thread_deadlines(thread=thread)
+
+
+def on_question_edited(sender, *, thread: Thread, became_private: bool = False, **kwargs) -> None:
+    if became_private:
+        services.escalate_thread(thread=thread, reason=Ticket.Reason.CONFIDENTIAL, detail=_private_detail(thread))
+
+
+def on_answer_posted(sender, *, answer: Answer, **kwargs) -> None:
+    if answer.author_id != answer.thread.author_id:
+        services.clear_deadlines(thread_id=answer.thread_id, kinds=[Deadline.Kind.FIRST_ANSWER])
+    if answer.is_official:
+        services.record_staff_answer(answer=answer)
+
+
+def on_solution_accepted(sender, *, thread: Thread, **kwargs) -> None:
+    services.clear_deadlines(thread_id=thread.pk, kinds=list(Deadline.Kind.values))
+
+
+def on_solution_unaccepted(sender, *, thread: Thread, **kwargs) -> None:
+    services.restore_solve_deadline(thread=thread)
+
+
+def on_help_still_needed(sender, *, thread: Thread, user, **kwargs) -> None:
+    services.record_help_still_needed(thread=thread, user=user)
+
+
+def on_post_deleted(sender, *, post, **kwargs) -> None:
+    if isinstance(post, Thread):
+        services.cancel_deadlines(thread_id=post.pk)
+
+
+def on_post_hidden(sender, *, post, **kwargs) -> None:
+    services.record_post_hidden(post=post)
+
+
+def _private_detail(thread: Thread) -> str:
+    return thread.get_private_reason_display() if thread.private_reason else "Private thread"
+
+
+def connect() -> None:
+    pairs = [
+        (events.question_asked, on_question_asked),
+        (events.question_edited, on_question_edited),
+        (events.answer_posted, on_answer_posted),
+        (events.solution_accepted, on_solution_accepted),
+        (events.solution_unaccepted, on_solution_unaccepted),
+        (events.help_still_needed, on_help_still_needed),
+        (events.post_deleted, on_post_deleted),
+        (events.post_hidden, on_post_hidden),
+    ]
+    for signal, receiver in pairs:
+        signal.connect(receiver, dispatch_uid=f"escalation.{receiver.__name__}")

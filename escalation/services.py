@@ -1,0 +1,430 @@
+"""Every write of the escalation app: timers, escalating, and what staff do with a ticket.
+
+Functions called from escalation.receivers run inside community's transaction (community sends
+its events after writing), so they must be quick and queue anything slow with
+config.tasks.enqueue_on_commit. Staff actions own their transaction and lock the ticket row.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from community.models import Thread
+from config.tasks import enqueue_on_commit
+from escalation.models import (
+    Channel,
+    Deadline,
+    EscalationPolicy,
+    Ticket,
+    TicketEvent,
+    TicketNote,
+)
+
+logger = logging.getLogger(__name__)
+
+SWEEP_BATCH_SIZE = 200
+
+
+class TicketActionError(Exception):
+    """A staff action that the ticket's current state does not allow; the message says why."""
+
+
+class TicketAlreadyClaimed(TicketActionError):
+    def __init__(self, ticket: Ticket):
+        self.ticket = ticket
+        super().__init__(f"{ticket.assignee.name if ticket.assignee else 'Someone'} has already claimed this ticket.")
+
+
+# --- Policies and deadlines ---------------------------------------------------------------------
+
+
+def policy_for(*, category_id: int | None) -> EscalationPolicy:
+    """The category's own policy, else the default row, else an unsaved policy with the
+    built-in defaults (so a deleted default row never stops escalation). One query."""
+    found = (
+        EscalationPolicy.objects.filter(Q(category_id=category_id) | Q(is_default=True))
+        .order_by("is_default")
+        .first()
+    )
+    return found or EscalationPolicy(is_default=True)
+
+
+@transaction.atomic
+def set_thread_deadlines(*, thread: Thread, now: datetime | None = None) -> list[Deadline]:
+    """Start the first-answer and solve timers of a newly asked public thread.
+
+    Called from the question_asked receiver, inside community's transaction. Idempotent: a
+    thread that already has its timers keeps them.
+    """
+    now = now or timezone.now()
+    policy = policy_for(category_id=thread.category_id)
+    created = []
+    for kind, within in (
+        (Deadline.Kind.FIRST_ANSWER, policy.answer_within),
+        (Deadline.Kind.SOLVE, policy.solve_within),
+    ):
+        deadline, _ = Deadline.objects.get_or_create(
+            thread=thread, kind=kind, defaults={"due_at": thread.created_at + within, "created_at": now}
+        )
+        created.append(deadline)
+    # Fast path only: the sweep finds the same rows if this message is lost or delayed.
+    from escalation.tasks import escalate_if_due
+
+    enqueue_on_commit(escalate_if_due.s(thread.pk).set(countdown=int(policy.answer_within.total_seconds()) + 1))
+    return created
+
+
+def clear_deadlines(*, thread_id: int, kinds: list[str], now: datetime | None = None) -> int:
+    """Mark these pending timers met by the community. Returns how many were pending.
+
+    A row the sweep holds (FOR UPDATE) makes this wait; when the sweep commits first, the
+    row is no longer pending and this changes nothing.
+    """
+    now = now or timezone.now()
+    return Deadline.objects.filter(thread_id=thread_id, kind__in=kinds, status=Deadline.Status.PENDING).update(
+        status=Deadline.Status.CLEARED, done_at=now
+    )
+
+
+@transaction.atomic
+def cancel_deadlines(*, thread_id: int, now: datetime | None = None) -> int:
+    """Stop every pending timer of a thread that no longer needs the community (deleted,
+    private, or already with staff).
+
+    Skips rows another sweep holds: that sweep finds the active ticket and marks them done
+    itself, and waiting for it here could deadlock (it may be waiting on our new ticket).
+    """
+    now = now or timezone.now()
+    ids = list(
+        Deadline.objects.filter(thread_id=thread_id, status=Deadline.Status.PENDING)
+        .select_for_update(skip_locked=True)
+        .values_list("pk", flat=True)
+    )
+    return Deadline.objects.filter(pk__in=ids).update(status=Deadline.Status.CLEARED, done_at=now)
+
+
+@transaction.atomic
+def restore_solve_deadline(*, thread: Thread, now: datetime | None = None) -> Deadline | None:
+    """After a solution is unaccepted, the solve timer runs again: until its original due time
+    or, if that has passed, for another answer window from now (the community gets a fair
+    chance before staff step in). Does nothing while the thread has a solution or an active
+    ticket (staff already have it)."""
+    now = now or timezone.now()
+    if thread.solution_id is not None or thread.is_private or thread.is_deleted:
+        return None
+    if Ticket.objects.filter(thread_id=thread.pk).active().exists():
+        return None
+    policy = policy_for(category_id=thread.category_id)
+    due_at = max(thread.created_at + policy.solve_within, now + policy.answer_within)
+    deadline, created = Deadline.objects.get_or_create(
+        thread=thread, kind=Deadline.Kind.SOLVE, defaults={"due_at": due_at, "created_at": now}
+    )
+    if not created and deadline.status != Deadline.Status.ESCALATED:
+        Deadline.objects.filter(pk=deadline.pk).update(status=Deadline.Status.PENDING, due_at=due_at, done_at=None)
+        deadline.refresh_from_db()
+    return deadline
+
+
+# --- Escalating -----------------------------------------------------------------------------------
+
+
+def _record(ticket: Ticket, action: str, *, actor=None, detail: str = "", now: datetime | None = None) -> TicketEvent:
+    return TicketEvent.objects.create(
+        ticket=ticket, actor=actor, action=action, detail=detail[:300], created_at=now or timezone.now()
+    )
+
+
+@transaction.atomic
+def escalate_thread(
+    *, thread: Thread, reason: str, actor=None, detail: str = "", now: datetime | None = None
+) -> tuple[Ticket, bool]:
+    """Hand the thread to staff: open a ticket unless one is already active.
+
+    Idempotent: the one-active-ticket-per-thread constraint decides races, the loser's insert
+    is rolled back to a savepoint and it returns the winner's ticket. Returns (ticket, created).
+    Does not lock the thread row, so it can run from a receiver (community holds that lock) or
+    from the sweep (which holds deadline rows) without the two waiting on each other.
+    """
+    now = now or timezone.now()
+    existing = Ticket.objects.filter(thread=thread).active().first()
+    if existing is not None:
+        return existing, False
+    policy = policy_for(category_id=thread.category_id)
+    try:
+        with transaction.atomic():
+            ticket = Ticket.objects.create(
+                thread=thread, reason=reason, due_at=now + policy.staff_response, created_at=now
+            )
+    except IntegrityError:
+        return Ticket.objects.filter(thread=thread).active().get(), False
+    _record(ticket, TicketEvent.Action.OPENED, actor=actor, detail=detail or ticket.get_reason_display(), now=now)
+    # Staff have the thread now; community timers would only open the same ticket again.
+    cancel_deadlines(thread_id=thread.pk, now=now)
+    return ticket, True
+
+
+def _escalate_deadline(deadline: Deadline, *, now: datetime) -> None:
+    """Escalate one due timer whose row the caller holds FOR UPDATE, or clear it when the
+    thread no longer needs it (answered, solved, deleted). Marks the row done either way."""
+    thread = deadline.thread
+    needed = not thread.is_deleted and (
+        thread.first_answer_at is None if deadline.kind == Deadline.Kind.FIRST_ANSWER else thread.solution_id is None
+    )
+    if needed:
+        reason = Ticket.Reason.UNANSWERED if deadline.kind == Deadline.Kind.FIRST_ANSWER else Ticket.Reason.UNSOLVED
+        escalate_thread(thread=thread, reason=reason, detail=f"{deadline.get_kind_display()} deadline passed", now=now)
+    Deadline.objects.filter(pk=deadline.pk).update(
+        status=Deadline.Status.ESCALATED if needed else Deadline.Status.CLEARED, done_at=now
+    )
+
+
+def sweep_due_deadlines(*, now: datetime | None = None, batch_size: int = SWEEP_BATCH_SIZE) -> int:
+    """Escalate every pending deadline that is due. Returns how many rows it handled.
+
+    Each batch is its own transaction holding its rows FOR UPDATE SKIP LOCKED, so concurrent
+    sweeps (or a countdown task) divide the work instead of repeating it, and a failure loses
+    at most one batch until the next sweep. The query uses the partial index on pending
+    due_at, so its cost follows what is due. Afterwards staff get one digest of new tickets.
+    """
+    now = now or timezone.now()
+    handled = 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                Deadline.objects.filter(status=Deadline.Status.PENDING, due_at__lte=now)
+                .select_related("thread")
+                .select_for_update(skip_locked=True, of=("self",))
+                .order_by("due_at", "pk")[:batch_size]
+            )
+            for deadline in batch:
+                _escalate_deadline(deadline, now=now)
+        handled += len(batch)
+        if len(batch) < batch_size:
+            break
+    notify_staff_of_new_tickets(now=now)
+    return handled
+
+
+def escalate_thread_if_due(*, thread_id: int, now: datetime | None = None) -> int:
+    """The countdown task's body: handle this thread's due timers exactly as the sweep would.
+    A late or repeated delivery finds the rows done (or locked by a sweep) and changes nothing."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        due = list(
+            Deadline.objects.filter(thread_id=thread_id, status=Deadline.Status.PENDING, due_at__lte=now)
+            .select_related("thread")
+            .select_for_update(skip_locked=True, of=("self",))
+            .order_by("due_at", "pk")
+        )
+        for deadline in due:
+            _escalate_deadline(deadline, now=now)
+    if due:
+        notify_staff_of_new_tickets(now=now)
+    return len(due)
+
+
+def notify_staff_of_new_tickets(*, now: datetime | None = None) -> list[int]:
+    """Queue one email to staff listing every ticket not yet announced, and mark them announced.
+
+    Tickets opened by receivers (private threads, flags) between sweeps go out with the next
+    sweep's digest, so staff get one email per sweep, never one per ticket.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        ids = list(
+            Ticket.objects.filter(staff_notified_at__isnull=True)
+            .select_for_update(skip_locked=True)
+            .order_by("created_at", "pk")
+            .values_list("pk", flat=True)
+        )
+        if not ids:
+            return []
+        Ticket.objects.filter(pk__in=ids).update(staff_notified_at=now)
+        from escalation.tasks import send_new_tickets_email
+
+        enqueue_on_commit(send_new_tickets_email, ids)
+    return ids
+
+
+# --- Reactions to community events (called from escalation.receivers) -----------------------------
+
+
+@transaction.atomic
+def record_staff_answer(*, answer, now: datetime | None = None) -> Ticket | None:
+    """An official (staff) answer: the first staff response on the active ticket, which now
+    waits on the customer; the asker is emailed after commit. Opens no ticket."""
+    now = now or timezone.now()
+    ticket = Ticket.objects.select_for_update().filter(thread_id=answer.thread_id).active().first()
+    if ticket is not None:
+        changes = {"status": Ticket.Status.WAITING}
+        if ticket.first_response_at is None:
+            changes["first_response_at"] = now
+        if ticket.assignee_id is None:
+            changes.update(assignee_id=answer.author_id, claimed_at=now)
+        Ticket.objects.filter(pk=ticket.pk).update(**changes)
+        _record(ticket, TicketEvent.Action.ANSWERED, actor=answer.author, now=now)
+        ticket.refresh_from_db()
+    from escalation.tasks import send_staff_reply_email
+
+    enqueue_on_commit(send_staff_reply_email, answer.pk)
+    return ticket
+
+
+@transaction.atomic
+def record_help_still_needed(*, thread: Thread, user, now: datetime | None = None) -> Ticket:
+    """The asker says the thread still needs help: the active ticket goes back to staff, else
+    the latest resolved or redirected ticket is reopened, else a new ticket is opened."""
+    now = now or timezone.now()
+    active = Ticket.objects.select_for_update().filter(thread=thread).active().first()
+    if active is not None:
+        if active.status == Ticket.Status.WAITING:
+            status = Ticket.Status.CLAIMED if active.assignee_id else Ticket.Status.OPEN
+            policy = policy_for(category_id=thread.category_id)
+            Ticket.objects.filter(pk=active.pk).update(status=status, due_at=now + policy.staff_response)
+        _record(active, TicketEvent.Action.CUSTOMER, actor=user, detail="The asker still needs help", now=now)
+        active.refresh_from_db()
+        return active
+    latest = Ticket.objects.select_for_update().filter(thread=thread).order_by("-created_at", "-pk").first()
+    if latest is not None:
+        return _reopen(latest, actor=user, detail="The asker still needs help", now=now)
+    ticket, _ = escalate_thread(
+        thread=thread, reason=Ticket.Reason.STILL_NEEDS_HELP, actor=user, detail="The asker still needs help", now=now
+    )
+    return ticket
+
+
+@transaction.atomic
+def record_post_hidden(*, post, now: datetime | None = None) -> Ticket:
+    """Enough flags hid a question or answer: staff review it through a flagged ticket (or
+    the thread's active ticket gets a history line)."""
+    now = now or timezone.now()
+    thread = post if isinstance(post, Thread) else post.thread
+    what = "The question" if isinstance(post, Thread) else f"Answer #{post.pk}"
+    ticket, created = escalate_thread(
+        thread=thread, reason=Ticket.Reason.FLAGGED, detail=f"{what} was hidden by flags", now=now
+    )
+    if not created:
+        _record(ticket, TicketEvent.Action.FLAGGED, detail=f"{what} was hidden by flags", now=now)
+    return ticket
+
+
+# --- Staff actions ------------------------------------------------------------------------------
+
+
+def _locked_ticket(ticket_id: int) -> Ticket:
+    # No select_related: after waiting for the lock, PostgreSQL re-reads the locked row but not
+    # rows joined to it, so a joined assignee could be the one from before the wait.
+    return Ticket.objects.select_for_update().get(pk=ticket_id)
+
+
+def claim_ticket(*, ticket_id: int, staff, now: datetime | None = None) -> Ticket:
+    """Make ``staff`` the ticket's owner. Locks the ticket row first, so of two staff
+    clicking at once one wins and the other gets TicketAlreadyClaimed naming the owner.
+    Claiming a ticket one already owns changes nothing."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        ticket = _locked_ticket(ticket_id)
+        if not ticket.is_active:
+            raise TicketActionError(f"This ticket is {ticket.get_status_display().lower()}; reopen it first.")
+        if ticket.assignee_id == staff.pk:
+            return ticket
+        if ticket.assignee_id is not None:
+            raise TicketAlreadyClaimed(ticket)
+        ticket.assignee = staff
+        ticket.claimed_at = now
+        if ticket.status == Ticket.Status.OPEN:
+            ticket.status = Ticket.Status.CLAIMED
+        ticket.save(update_fields=["assignee", "claimed_at", "status"])
+        _record(ticket, TicketEvent.Action.CLAIMED, actor=staff, now=now)
+    return ticket
+
+
+def add_ticket_note(*, ticket_id: int, staff, body: str, now: datetime | None = None) -> TicketNote:
+    """An internal note, visible to staff only."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        ticket = _locked_ticket(ticket_id)
+        note = TicketNote.objects.create(ticket=ticket, author=staff, body=body, created_at=now)
+        _record(ticket, TicketEvent.Action.NOTED, actor=staff, now=now)
+    return note
+
+
+def answer_ticket(*, ticket_id: int, staff, body: str):
+    """Post an Official answer in the ticket's thread through community's post_answer; the
+    answer_posted receiver records the response and emails the asker. Returns the Answer."""
+    from community.services import post_answer
+
+    # Not locking the ticket here: post_answer locks the thread and its receiver then locks
+    # the ticket, the same order community's other events use.
+    ticket = Ticket.objects.select_related("thread").get(pk=ticket_id)
+    if not ticket.is_active:
+        raise TicketActionError(f"This ticket is {ticket.get_status_display().lower()}; reopen it first.")
+    return post_answer(author=staff, thread=ticket.thread, body=body)
+
+
+def redirect_ticket(*, ticket_id: int, staff, channel: Channel, now: datetime | None = None) -> Ticket:
+    """Send the customer to a specialised channel: the ticket is closed as redirected and the
+    asker is emailed the channel's instructions after commit."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        ticket = _locked_ticket(ticket_id)
+        if not ticket.is_active:
+            raise TicketActionError(f"This ticket is {ticket.get_status_display().lower()}; reopen it first.")
+        ticket.status = Ticket.Status.REDIRECTED
+        ticket.channel = channel
+        ticket.resolved_at = now
+        if ticket.assignee_id is None:
+            ticket.assignee, ticket.claimed_at = staff, now
+        if ticket.first_response_at is None:
+            ticket.first_response_at = now
+        ticket.save(update_fields=["status", "channel", "resolved_at", "assignee", "claimed_at", "first_response_at"])
+        _record(ticket, TicketEvent.Action.REDIRECTED, actor=staff, detail=channel.name, now=now)
+        from escalation.tasks import send_channel_email
+
+        enqueue_on_commit(send_channel_email, ticket.pk)
+    return ticket
+
+
+def resolve_ticket(*, ticket_id: int, staff, now: datetime | None = None) -> Ticket:
+    now = now or timezone.now()
+    with transaction.atomic():
+        ticket = _locked_ticket(ticket_id)
+        if not ticket.is_active:
+            raise TicketActionError(f"This ticket is already {ticket.get_status_display().lower()}.")
+        ticket.status = Ticket.Status.RESOLVED
+        ticket.resolved_at = now
+        if ticket.assignee_id is None:
+            ticket.assignee, ticket.claimed_at = staff, now
+        ticket.save(update_fields=["status", "resolved_at", "assignee", "claimed_at"])
+        _record(ticket, TicketEvent.Action.RESOLVED, actor=staff, now=now)
+    return ticket
+
+
+def _reopen(ticket: Ticket, *, actor, detail: str, now: datetime) -> Ticket:
+    """Reopen a resolved or redirected ticket whose row the caller holds. The database refuses
+    if another ticket of the thread is active (one active ticket per thread)."""
+    policy = policy_for(category_id=ticket.thread.category_id)
+    ticket.status = Ticket.Status.CLAIMED if ticket.assignee_id else Ticket.Status.OPEN
+    ticket.resolved_at = None
+    ticket.due_at = now + policy.staff_response
+    try:
+        with transaction.atomic():
+            ticket.save(update_fields=["status", "resolved_at", "due_at"])
+    except IntegrityError:
+        raise TicketActionError("Another ticket for this thread is already open.") from None
+    _record(ticket, TicketEvent.Action.REOPENED, actor=actor, detail=detail, now=now)
+    return ticket
+
+
+def reopen_ticket(*, ticket_id: int, staff, now: datetime | None = None) -> Ticket:
+    now = now or timezone.now()
+    with transaction.atomic():
+        ticket = _locked_ticket(ticket_id)
+        if ticket.is_active:
+            raise TicketActionError("This ticket is already open.")
+        return _reopen(ticket, actor=staff, detail="", now=now)
