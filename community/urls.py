@@ -8,6 +8,18 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("t/<int:pk>/<slug:slug>/", views.thread_detail, name="thread"),
     path("t/<int:pk>/", views.thread_detail, name="thread_short"),
+    # --- Threads
+    path("ask/", views.ask, name="ask"),
+    path("ask/preview/", views.preview, name="preview"),
+    path("q/<int:pk>/answer/", views.answer, name="answer"),
+    path("q/<int:pk>/me-too/", views.me_too, name="me_too"),
+    path("q/<int:pk>/still-need-help/", views.still_need_help, name="still_need_help"),
+    path("q/<int:pk>/edit/", views.edit_question, name="edit_question"),
+    path("q/<int:pk>/delete/", views.delete_question, name="delete_question"),
+    path("a/<int:pk>/vote/", views.vote, name="vote"),
+    path("a/<int:pk>/accept/", views.accept, name="accept"),
+    path("a/<int:pk>/edit/", views.edit_answer, name="edit_answer"),
+    path("a/<int:pk>/delete/", views.delete_answer, name="delete_answer"),
     # --- Search
     path("ask/similar/", views.similar, name="similar"),
     path("search/", views.search, name="search"),

@@ -181,17 +181,23 @@ def ask(request: HttpRequest) -> HttpResponse:
     return render(request, "community/ask.html", {"form": form, "preview": preview}, status=status)
 
 
-def _preview_context(title: str, body: str) -> dict:
+def _preview_context(title: str, body: str, kind: str = "question") -> dict:
     body = body[: services.BODY_MAX_LENGTH]
-    return {"html": render_markdown(body), "detected": privacy.detect(f"{title}\n{body}"), "has_text": bool(body.strip())}
+    detected = privacy.detect(f"{title}\n{body}")
+    return {
+        "html": render_markdown(body),
+        "detected": detected,
+        "detected_text": privacy.describe(detected),
+        "has_text": bool(body.strip()),
+        "kind": "answer" if kind == "answer" else "question",
+    }
 
 
 @member_required
 @require_POST
 def preview(request: HttpRequest) -> HttpResponse:
     """The Markdown preview partial (htmx), with a warning when account data is in the text."""
-    context = _preview_context(request.POST.get("title", ""), request.POST.get("body", ""))
-    context["detected_text"] = privacy.describe(context["detected"])
+    context = _preview_context(request.POST.get("title", ""), request.POST.get("body", ""), request.POST.get("kind", ""))
     return render(request, "community/_preview.html", {"preview": context})
 
 
