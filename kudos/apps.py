@@ -4,3 +4,24 @@ from django.apps import AppConfig
 class KudosConfig(AppConfig):
     name = "kudos"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from accounts.badges import register_badge_provider
+        from accounts.profile import register_panel
+        from community.hooks import register_privileges_provider
+        from kudos import receivers
+        from kudos.badges import privileges_for_user, rank_badges
+        from kudos.models import Rank
+        from kudos.selectors import profile_panel_context
+        from kudos.services import ranks_changed
+
+        receivers.connect()
+        register_badge_provider(key="kudos", provider=rank_badges)
+        register_privileges_provider(privileges_for_user)
+        register_panel(
+            key="kudos", template_name="kudos/_profile_panel.html", build_context=profile_panel_context, order=10
+        )
+        post_save.connect(ranks_changed, sender=Rank, dispatch_uid="kudos.rank_saved")
+        post_delete.connect(ranks_changed, sender=Rank, dispatch_uid="kudos.rank_deleted")
