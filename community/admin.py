@@ -5,7 +5,7 @@ read-only, except a thread's category and tags."""
 
 from django.contrib import admin
 
-from community.models import Answer, Category, CommunitySettings, Revision, Thread
+from community.models import Answer, Category, CommunitySettings, Flag, Revision, Thread
 
 
 @admin.register(Category)
@@ -95,3 +95,31 @@ class CommunitySettingsAdmin(admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         CommunitySettings.load()  # the one row exists before anyone edits it
         return super().changelist_view(request, extra_context)
+
+
+# --- Flags ----------------------------------------------------------------------------------
+
+
+@admin.register(Flag)
+class FlagAdmin(admin.ModelAdmin):
+    """Flags are looked up here; staff decide on them on /staff/flags/ (community.services.
+    restore_post / remove_post), which also sends the events, so the admin shows them read-only."""
+
+    list_display = ["target", "reason", "user", "weight", "resolution", "created_at", "resolved_by", "resolved_at"]
+    list_filter = ["reason", "resolution", "created_at"]
+    search_fields = ["note", "user__username", "user__email", "thread__title", "answer__thread__title"]
+    list_select_related = ["user", "thread", "answer", "resolved_by"]
+    raw_id_fields = ["user", "thread", "answer", "resolved_by"]
+    readonly_fields = [
+        "user", "thread", "answer", "reason", "note", "weight", "created_at", "resolution", "resolved_by", "resolved_at",
+    ]
+    date_hierarchy = "created_at"
+
+    @admin.display(description="post")
+    def target(self, obj) -> str:
+        if obj.thread_id:
+            return f"Question: {obj.thread.title}"
+        return f"Answer {obj.answer_id}"
+
+    def has_add_permission(self, request) -> bool:
+        return False  # members flag on the site, through community.services.flag_post

@@ -6,6 +6,9 @@ app_name = "community"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    # --- Flags (before the thread route, whose slug would otherwise match "flag")
+    path("t/<int:pk>/flag/", views.flag_thread, name="flag_thread"),
+    path("a/<int:pk>/flag/", views.flag_answer, name="flag_answer"),
     path("t/<int:pk>/<slug:slug>/", views.thread_detail, name="thread"),
     path("t/<int:pk>/", views.thread_detail, name="thread_short"),
     # --- Threads
@@ -27,4 +30,8 @@ urlpatterns = [
     path("c/<slug:slug>/", views.category_detail, name="category"),
     path("tags/", views.tag_index, name="tags"),
     path("tags/<slug:tag>/", views.tag_detail, name="tag"),
+    # --- Flags
+    path("staff/flags/", views.moderation, name="moderation"),
+    path("staff/flags/<str:kind>/<int:pk>/restore/", views.restore_flagged, name="restore_flagged"),
+    path("staff/flags/<str:kind>/<int:pk>/remove/", views.remove_flagged, name="remove_flagged"),
 ]

@@ -502,3 +502,105 @@ def tag_detail(request: HttpRequest, tag: str) -> HttpResponse:
     tag_obj = get_object_or_404(Tag, slug=tag)
     return _thread_list(request, template="community/tag.html", tag=tag_obj, tag_page=True)
 
+
+
+# --- Flags ----------------------------------------------------------------------------------
+
+
+def _flag(request: HttpRequest, *, post, kind: str, thread: Thread) -> HttpResponse:
+    """Validate the flag form and call services.flag_post. htmx gets the flag box back in its
+    new state; without JavaScript the member goes back to the post with a message, or, when
+    the form is incomplete, to a small page that keeps what they typed."""
+    from community.forms import FlagForm
+
+    form = FlagForm(request.POST)
+    post_url = thread.get_absolute_url() + (f"#answer-{post.pk}" if kind == "answer" else "")
+    context = {"post": post, "kind": kind, "flag_form": form, "thread": thread}
+    if not form.is_valid():
+        template = "community/_flag_form.html" if request.htmx else "community/flag.html"
+        context["flag_open"] = True
+        return render(request, template, context, status=200 if request.htmx else 400)
+    try:
+        services.flag_post(
+            user=request.user, post=post, reason=form.cleaned_data["reason"], note=form.cleaned_data["note"]
+        )
+    except (ValidationError, PermissionDenied) as exc:
+        message, level = _problem(request, exc), messages.WARNING
+    else:
+        message, level = "Thanks for flagging. Our staff will review this post.", messages.SUCCESS
+    if request.htmx:
+        context.update(flag_message=message, flag_done=True)
+        return render(request, "community/_flag_form.html", context)
+    messages.add_message(request, level, message)
+    return redirect(post_url)
+
+
+@require_POST
+@member_required
+def flag_thread(request: HttpRequest, pk: int) -> HttpResponse:
+    thread = _visible_thread(request, pk)
+    return _flag(request, post=thread, kind="thread", thread=thread)
+
+
+@require_POST
+@member_required
+def flag_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    answer = _visible_answer(request, pk)
+    return _flag(request, post=answer, kind="answer", thread=answer.thread)
+
+
+def _staff_only(request: HttpRequest) -> None:
+    """Moderation pages do not exist for anyone but staff."""
+    from django.http import Http404
+
+    if not (request.user.is_authenticated and request.user.is_staff):
+        raise Http404("No such page.")
+
+
+def moderation(request: HttpRequest) -> HttpResponse:
+    """Posts with pending flags, hidden ones first, with every flag's reason, note and flagger."""
+    from community.selectors import flagged_posts
+
+    _staff_only(request)
+    return render(request, "community/moderation.html", {"flagged": flagged_posts()})
+
+
+def _moderate(request: HttpRequest, kind: str, pk: int, action: str) -> HttpResponse:
+    from django.http import Http404
+
+    _staff_only(request)
+    if kind not in ("thread", "answer"):
+        raise Http404("No such post.")
+    if kind == "thread":
+        post = get_object_or_404(Thread.objects.select_related("author", "category"), pk=pk)
+        thread = post
+    else:
+        post = get_object_or_404(Answer.objects.select_related("author", "thread"), pk=pk)
+        thread = post.thread
+    service = services.restore_post if action == "restore" else services.remove_post
+    try:
+        service(user=request.user, post=post)
+    except (ValidationError, PermissionDenied) as exc:
+        message, level = _problem(request, exc), messages.WARNING
+    else:
+        what = "Question" if kind == "thread" else "Answer"
+        message = f"{what} restored: it is visible again." if action == "restore" else f"{what} removed."
+        level = messages.SUCCESS
+    if request.htmx:
+        return render(
+            request,
+            "community/_moderation_done.html",
+            {"message": message, "level": "success" if level == messages.SUCCESS else "warning", "thread": thread},
+        )
+    messages.add_message(request, level, message)
+    return redirect("community:moderation")
+
+
+@require_POST
+def restore_flagged(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    return _moderate(request, kind, pk, "restore")
+
+
+@require_POST
+def remove_flagged(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    return _moderate(request, kind, pk, "remove")

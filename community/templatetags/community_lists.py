@@ -25,3 +25,11 @@ def page_query(context, number) -> str:
     params = context["request"].GET.copy()
     params["page"] = number
     return "?" + urlencode(sorted((k, v) for k, values in params.lists() for v in values[-1:]))
+
+
+@register.simple_tag
+def flag_reason_choices():
+    """The reasons a member can give when flagging a post: [(value, label), ...]."""
+    from community.models import Flag
+
+    return Flag.Reason.choices
