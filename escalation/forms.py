@@ -38,7 +38,7 @@ class QueueFilterForm(forms.Form):
 
 class NoteForm(forms.Form):
     body = forms.CharField(
-        label="Internal note", max_length=5000, widget=forms.Textarea(attrs={"rows": 3}),
+        label="Add a note", max_length=5000, widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Only staff see notes.",
     )
 
@@ -51,7 +51,7 @@ class NoteForm(forms.Form):
 
 class AnswerForm(forms.Form):
     body = forms.CharField(
-        label="Official answer", max_length=20000, widget=forms.Textarea(attrs={"rows": 6}),
+        label="Answer", max_length=20000, widget=forms.Textarea(attrs={"rows": 6}),
         help_text="Posted in the thread with the Official badge; the asker is emailed. Markdown works.",
     )
 

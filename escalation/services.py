@@ -8,7 +8,7 @@ config.tasks.enqueue_on_commit. Staff actions own their transaction and lock the
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -28,6 +28,7 @@ from escalation.models import (
 logger = logging.getLogger(__name__)
 
 SWEEP_BATCH_SIZE = 200
+COUNTDOWN_MAX = timedelta(minutes=50)
 
 
 class TicketActionError(Exception):
@@ -72,10 +73,14 @@ def set_thread_deadlines(*, thread: Thread, now: datetime | None = None) -> list
             thread=thread, kind=kind, defaults={"due_at": thread.created_at + within, "created_at": now}
         )
         created.append(deadline)
-    # Fast path only: the sweep finds the same rows if this message is lost or delayed.
-    from escalation.tasks import escalate_if_due
+    # Fast path only: the sweep finds the same rows if this message is lost or delayed. Only
+    # for short windows: a Redis broker re-delivers a message whose countdown outlives its
+    # visibility timeout (an hour by default), so long countdowns would pile up copies.
+    if policy.answer_within <= COUNTDOWN_MAX:
+        from escalation.tasks import escalate_if_due
 
-    enqueue_on_commit(escalate_if_due.s(thread.pk).set(countdown=int(policy.answer_within.total_seconds()) + 1))
+        countdown = int(policy.answer_within.total_seconds()) + 1
+        enqueue_on_commit(escalate_if_due.s(thread.pk).set(countdown=countdown))
     return created
 
 

@@ -191,6 +191,9 @@ def test_a_deleted_question_is_not_escalated(member, category, policy):
 def test_a_rolled_back_question_enqueues_nothing_and_leaves_no_deadline(member, category, policy, django_capture_on_commit_callbacks):
     from django.db import transaction
 
+    policy.answer_within_minutes = 1
+    policy.save()
+
     with django_capture_on_commit_callbacks() as callbacks:
         with pytest.raises(RuntimeError), transaction.atomic():
             ask(member, category)
@@ -199,10 +202,19 @@ def test_a_rolled_back_question_enqueues_nothing_and_leaves_no_deadline(member, 
     assert not Deadline.objects.exists()
 
 
-def test_a_committed_question_enqueues_its_countdown_after_commit(member, category, policy, django_capture_on_commit_callbacks):
+def test_a_short_window_enqueues_its_countdown_after_commit(member, category, policy, django_capture_on_commit_callbacks):
+    policy.answer_within_minutes = 1
+    policy.save()
     with django_capture_on_commit_callbacks() as callbacks:
         ask(member, category)
     assert len(callbacks) == 1
+
+
+def test_a_window_longer_than_the_broker_keeps_messages_relies_on_the_sweep_alone(member, category, policy, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        ask(member, category)
+    assert callbacks == []
+    assert Deadline.objects.filter(status="pending").count() == 2
 
 
 def test_sweep_query_count_does_not_grow_with_deadlines_that_are_not_due(member, category, policy, django_assert_num_queries):
