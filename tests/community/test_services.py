@@ -416,3 +416,17 @@ def test_clean_tags_normalises_and_rejects_odd_characters():
     assert services.clean_tags(" Wi Fi , wi-fi,ios ") == ["wi-fi", "ios"]
     with pytest.raises(ValidationError, match="may use only"):
         services.clean_tags(["<script>"])
+
+
+def test_the_demo_data_has_threads_in_every_community_state(db):
+    from django.core.management import call_command
+
+    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    threads = Thread.objects.all()
+    assert threads.filter(is_private=True, private_reason="detected").exists()
+    assert threads.unanswered().listed().exists()
+    assert threads.solved().filter(solution__author__is_staff=False).exists()
+    assert threads.filter(edited_at__isnull=False, revisions__isnull=False).exists()
+    assert threads.filter(me_too_count__gt=0, upvote_count__gt=0).exists()
+    assert threads.filter(answers__is_official=True).exists()
+    assert all(thread.tags.exists() for thread in threads)

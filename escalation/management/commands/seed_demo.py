@@ -60,3 +60,134 @@ class Command(BaseCommand):
             EmailAddress.objects.create(user=user, email=email, primary=True, verified=True)
         for position, (name, slug, description) in enumerate(CATEGORIES):
             Category.objects.create(name=name, slug=slug, description=description, position=position)
+        self._seed_community(User)
+
+    # --- Community: threads in every state, made through community.services -----------------
+
+    def _seed_community(self, User) -> None:
+        """Questions in every community state, each made through community.services so the
+        other apps' receivers see the same events as on the site: unanswered, answered,
+        solved by a customer, upvoted, "I have this too", edited, tagged, and a private one
+        with a card number in it."""
+        from community import services
+
+        users = {user.username: user for user in User.objects.all()}
+        for username, name in [("jordan", "Jordan Lee"), ("riley", "Riley Park"), ("morgan", "Morgan Diaz")]:
+            user = User(username=username, email=f"{username}@example.com", display_name=name)
+            user.set_unusable_password()  # demo authors only; nobody signs in as them
+            user.save()
+            users[username] = user
+        customer, helper, staff = users["customer"], users["helper"], users["staff"]
+        jordan, riley, morgan = users["jordan"], users["riley"], users["morgan"]
+        categories = {category.slug: category for category in Category.objects.all()}
+
+        # Solved by a customer, with upvotes and "I have this too".
+        sync = services.ask_question(
+            author=customer,
+            category=categories["mobile-app"],
+            title="Calendar sync stops after the 4.2 update",
+            body=(
+                "Since updating the iOS app to **4.2** my work calendar no longer syncs. "
+                "New events from the web don't show up on my phone.\n\n"
+                "- iPhone 13, iOS 17.5\n- App version 4.2.0\n\nI already restarted the phone."
+            ),
+            tags=["sync", "ios", "calendar"],
+        )
+        first = services.post_answer(
+            author=jordan,
+            thread=sync,
+            body="Same here at first. Did you try signing out of the app and back in?",
+        )
+        fix = services.post_answer(
+            author=helper,
+            thread=sync,
+            body=(
+                "4.2 resets the background refresh permission. Open **Settings → General → "
+                "Background App Refresh** and switch it on for the app, then pull down on the "
+                "calendar to refresh.\n\n```\nSettings > General > Background App Refresh\n```"
+            ),
+        )
+        for voter in (customer, jordan, riley):
+            services.upvote_answer(user=voter, answer=fix)
+        services.upvote_answer(user=morgan, answer=first)
+        for user in (jordan, riley, morgan):
+            services.add_me_too(user=user, thread=sync)
+        services.accept_answer(user=customer, answer=fix)
+
+        # Answered (by a member and officially by staff), not solved yet, edited by its asker.
+        export = services.ask_question(
+            author=riley,
+            category=categories["billing"],
+            title="Can I download all my invoices at once?",
+            body="I need every invoice from last year for my accountant. Is there a bulk export?",
+            tags=["invoices", "export"],
+        )
+        services.edit_question(
+            user=riley,
+            thread=export,
+            title="Can I download all my invoices from 2025 at once?",
+            body=(
+                "I need every invoice from 2025 for my accountant. Is there a bulk export, "
+                "ideally as PDF files in one zip?"
+            ),
+            tags=["invoices", "export", "pdf"],
+        )
+        member_answer = services.post_answer(
+            author=morgan, thread=export, body="I don't think so, I download them one by one from the Billing page."
+        )
+        official = services.post_answer(
+            author=staff,
+            thread=export,
+            body=(
+                "Yes: on **Billing → Invoices**, tick the invoices you need (or *Select all*) "
+                "and choose **Download as zip**. The zip has one PDF per invoice."
+            ),
+        )
+        services.upvote_answer(user=riley, answer=official)
+        services.upvote_answer(user=jordan, answer=official)
+        services.upvote_answer(user=helper, answer=member_answer)
+        services.add_me_too(user=customer, thread=export)
+
+        # Unanswered ones.
+        services.ask_question(
+            author=jordan,
+            category=categories["integrations"],
+            title="Google Calendar connection keeps asking me to sign in again",
+            body="Every morning the integration shows *Reconnect*. Is there a way to keep it connected?",
+            tags=["google", "calendar", "sso"],
+        )
+        services.ask_question(
+            author=morgan,
+            category=categories["getting-started"],
+            title="How do I invite my team members?",
+            body="I created a workspace but can't find where to invite colleagues. Is it a paid feature?",
+            tags=["team", "invitations"],
+        )
+
+        # Answered, with a still-open discussion and a helpful vote.
+        notifications = services.ask_question(
+            author=helper,
+            category=categories["mobile-app"],
+            title="Push notifications arrive late on Android",
+            body="Notifications show up 10-15 minutes after the event on my Pixel 8. Battery saver is off.",
+            tags=["android", "notifications"],
+        )
+        late = services.post_answer(
+            author=riley,
+            thread=notifications,
+            body="Check *Settings → Apps → Peerdesk → Battery* and set it to **Unrestricted**.",
+        )
+        services.upvote_answer(user=helper, answer=late)
+        services.add_me_too(user=customer, thread=notifications)
+
+        # Private: the card number makes it private before it is first saved.
+        services.ask_question(
+            author=customer,
+            category=categories["billing"],
+            title="I was charged twice this month",
+            body=(
+                "My card 4111 1111 1111 1111 was charged twice for the Pro plan on 3 November. "
+                "Can you refund one of the payments?"
+            ),
+            tags=["refund"],
+        )
