@@ -214,6 +214,8 @@ class TicketEvent(models.Model):
         REOPENED = "reopened", "Reopened"
         CUSTOMER = "customer", "Customer activity"
         FLAGGED = "flagged", "Post hidden by flags"
+        MODERATED = "moderated", "Reviewed the flags"
+        TIMER = "timer", "Deadline passed"
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

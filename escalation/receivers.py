@@ -53,6 +53,16 @@ def on_post_hidden(sender, *, post, **kwargs) -> None:
     services.record_post_hidden(post=post)
 
 
+def on_post_restored(sender, *, post, by=None, **kwargs) -> None:
+    services.record_flag_review(post=post, by=by, outcome="restored")
+
+
+def on_post_removed(sender, *, post, by=None, **kwargs) -> None:
+    if isinstance(post, Thread):
+        services.cancel_deadlines(thread_id=post.pk)
+    services.record_flag_review(post=post, by=by, outcome="removed")
+
+
 def _private_detail(thread: Thread) -> str:
     return thread.get_private_reason_display() if thread.private_reason else "Private thread"
 
@@ -67,6 +77,8 @@ def connect() -> None:
         (events.help_still_needed, on_help_still_needed),
         (events.post_deleted, on_post_deleted),
         (events.post_hidden, on_post_hidden),
+        (events.post_restored, on_post_restored),
+        (events.post_removed, on_post_removed),
     ]
     for signal, receiver in pairs:
         signal.connect(receiver, dispatch_uid=f"escalation.{receiver.__name__}")

@@ -146,7 +146,13 @@ def _record(ticket: Ticket, action: str, *, actor=None, detail: str = "", now: d
 
 @transaction.atomic
 def escalate_thread(
-    *, thread: Thread, reason: str, actor=None, detail: str = "", now: datetime | None = None
+    *,
+    thread: Thread,
+    reason: str,
+    actor=None,
+    detail: str = "",
+    stop_timers: bool = True,
+    now: datetime | None = None,
 ) -> tuple[Ticket, bool]:
     """Hand the thread to staff: open a ticket unless one is already active.
 
@@ -168,8 +174,9 @@ def escalate_thread(
     except IntegrityError:
         return Ticket.objects.filter(thread=thread).active().get(), False
     _record(ticket, TicketEvent.Action.OPENED, actor=actor, detail=detail or ticket.get_reason_display(), now=now)
-    # Staff have the thread now; community timers would only open the same ticket again.
-    cancel_deadlines(thread_id=thread.pk, now=now)
+    if stop_timers:
+        # Staff have the thread now; community timers would only open the same ticket again.
+        cancel_deadlines(thread_id=thread.pk, now=now)
     return ticket, True
 
 
@@ -182,7 +189,11 @@ def _escalate_deadline(deadline: Deadline, *, now: datetime) -> None:
     )
     if needed:
         reason = Ticket.Reason.UNANSWERED if deadline.kind == Deadline.Kind.FIRST_ANSWER else Ticket.Reason.UNSOLVED
-        escalate_thread(thread=thread, reason=reason, detail=f"{deadline.get_kind_display()} deadline passed", now=now)
+        detail = f"{deadline.get_kind_display()} deadline passed"
+        ticket, created = escalate_thread(thread=thread, reason=reason, detail=detail, now=now)
+        if not created:
+            # Already with staff (a flagged ticket keeps the timers running): say so there.
+            _record(ticket, TicketEvent.Action.TIMER, detail=detail, now=now)
     Deadline.objects.filter(pk=deadline.pk).update(
         status=Deadline.Status.ESCALATED if needed else Deadline.Status.CLEARED, done_at=now
     )
@@ -310,11 +321,33 @@ def record_post_hidden(*, post, now: datetime | None = None) -> Ticket:
     now = now or timezone.now()
     thread = post if isinstance(post, Thread) else post.thread
     what = "The question" if isinstance(post, Thread) else f"Answer #{post.pk}"
+    # The community's timers keep running: a flag review is not an answer to the question.
     ticket, created = escalate_thread(
-        thread=thread, reason=Ticket.Reason.FLAGGED, detail=f"{what} was hidden by flags", now=now
+        thread=thread, reason=Ticket.Reason.FLAGGED, detail=f"{what} was hidden by flags", stop_timers=False, now=now
     )
     if not created:
         _record(ticket, TicketEvent.Action.FLAGGED, detail=f"{what} was hidden by flags", now=now)
+    return ticket
+
+
+@transaction.atomic
+def record_flag_review(*, post, by, outcome: str, now: datetime | None = None) -> Ticket | None:
+    """Staff restored or removed a flagged post (community's moderation): the thread's active
+    ticket gets a history line, and a ticket opened for the flags is resolved by it."""
+    now = now or timezone.now()
+    thread = post if isinstance(post, Thread) else post.thread
+    what = "the question" if isinstance(post, Thread) else f"answer #{post.pk}"
+    ticket = Ticket.objects.select_for_update().filter(thread_id=thread.pk).active().first()
+    if ticket is None:
+        return None
+    _record(ticket, TicketEvent.Action.MODERATED, actor=by, detail=f"{outcome.capitalize()} {what}", now=now)
+    if ticket.reason == Ticket.Reason.FLAGGED:
+        changes = {"status": Ticket.Status.RESOLVED, "resolved_at": now}
+        if ticket.assignee_id is None and by is not None:
+            changes.update(assignee_id=by.pk, claimed_at=now)
+        Ticket.objects.filter(pk=ticket.pk).update(**changes)
+        _record(ticket, TicketEvent.Action.RESOLVED, actor=by, detail="Flags reviewed", now=now)
+        ticket.refresh_from_db()
     return ticket
 
 

@@ -11,7 +11,7 @@ from community.models import Answer, Thread
 from escalation import services
 from escalation.models import Channel, Deadline, Ticket, TicketEvent
 from tests.escalation.conftest import answer, ask
-from tests.factories import StaffFactory
+from tests.factories import StaffFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -108,13 +108,48 @@ def test_still_need_help_reopens_a_resolved_ticket(member, staff, category, poli
     assert ticket.events.last().action == "reopened"
 
 
-def test_a_post_hidden_by_flags_opens_a_flagged_ticket(member, other_member, category, policy):
+def _flag_until_hidden(post):
+    for _ in range(3):
+        community.flag_post(user=UserFactory(), post=post, reason="spam")
+
+
+def test_a_post_hidden_by_flags_opens_a_flagged_ticket_and_keeps_the_timers(member, other_member, category, policy):
     thread = ask(member, category)
     reply = answer(other_member, thread)
-    events.post_hidden.send(sender=Answer, post=reply)
+    _flag_until_hidden(reply)
     ticket = Ticket.objects.get(thread=thread)
     assert ticket.reason == "flagged"
     assert f"Answer #{reply.pk}" in ticket.events.get().detail
+    assert Deadline.objects.get(thread=thread, kind="solve").status == "pending"
+
+
+def test_restoring_the_flagged_post_resolves_the_flagged_ticket(member, other_member, staff, category, policy):
+    thread = ask(member, category)
+    _flag_until_hidden(thread)
+    community.restore_post(user=staff, post=thread)
+    ticket = Ticket.objects.get(thread=thread)
+    assert (ticket.status, ticket.assignee) == ("resolved", staff)
+    assert list(ticket.events.values_list("action", flat=True)) == ["opened", "moderated", "resolved"]
+
+
+def test_removing_a_flagged_question_stops_its_timers(member, staff, category, policy):
+    thread = ask(member, category)
+    _flag_until_hidden(thread)
+    community.remove_post(user=staff, post=thread)
+    assert not Deadline.objects.filter(thread=thread, status="pending").exists()
+    assert Ticket.objects.get(thread=thread).status == "resolved"
+
+
+def test_a_timer_passing_on_a_flagged_thread_is_noted_on_its_ticket(member, other_member, category, policy):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        thread = ask(member, category)
+        _flag_until_hidden(thread)
+    with time_machine.travel(start + timedelta(minutes=61), tick=False):
+        services.sweep_due_deadlines()
+    ticket = Ticket.objects.get(thread=thread)
+    assert ticket.reason == "flagged"
+    assert ticket.events.last().action == "timer"
 
 
 def test_a_hidden_post_on_an_escalated_thread_adds_to_its_history(member, category, policy):
