@@ -284,7 +284,8 @@ def accept(request: HttpRequest, pk: int) -> HttpResponse:
     thread = _visible_thread(request, answer.thread_id)
     if not request.htmx:
         return _back_to(request, thread, f"#answer-{answer.pk}")
-    return render(request, "community/_answers.html", _thread_context(request, thread))
+    # The Solved badge under the title changes too: it comes along out of band.
+    return render(request, "community/_answers.html", {**_thread_context(request, thread), "oob_status": True})
 
 
 @member_required

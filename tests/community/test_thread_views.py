@@ -213,7 +213,9 @@ def test_the_asker_accepts_and_unaccepts_an_answer(client, answer, member):
     client.force_login(member)
     url = reverse("community:accept", args=[answer.pk])
     response = htmx(client, url, {"action": "accept"})
-    assert response.status_code == 200 and "✓ Solution" in response.content.decode()
+    html = response.content.decode()
+    assert response.status_code == 200 and "✓ Solution" in html
+    assert '<p class="thread-status" id="thread-status" hx-swap-oob="true"><span class="badge badge-solved">Solved</span>' in html
     assert Thread.objects.get(pk=answer.thread_id).solution_id == answer.pk
     response = client.post(url, {"action": "unaccept"})
     assert response.status_code == 302
