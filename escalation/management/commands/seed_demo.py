@@ -61,6 +61,7 @@ class Command(BaseCommand):
         for position, (name, slug, description) in enumerate(CATEGORIES):
             Category.objects.create(name=name, slug=slug, description=description, position=position)
         self._seed_community(User)
+        self._seed_escalation(User)
 
     # --- Community: threads in every state, made through community.services -----------------
 
@@ -190,4 +191,157 @@ class Command(BaseCommand):
                 "Can you refund one of the payments?"
             ),
             tags=["refund"],
+        )
+
+    # --- Escalation: tickets in every state, channels and a one-minute "Urgent" category ------
+
+    def _seed_escalation(self, User) -> None:
+        """Tickets open (one overdue), claimed, waiting on the customer, still needing help,
+        resolved and redirected; two channels; and an "Urgent" category whose community gets
+        one minute to answer, so a question asked there reaches the queue with the next sweep.
+        Everything goes through the services; only the ask times are moved back (demo data
+        has no history of its own) so the ages on the queue make sense."""
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from community import services as community
+        from community.models import Thread
+        from escalation import services as escalation
+        from escalation.models import Channel, EscalationPolicy, Ticket
+
+        users = {user.username: user for user in User.objects.all()}
+        customer, helper, staff = users["customer"], users["helper"], users["staff"]
+        jordan, morgan = users.get("jordan", helper), users.get("morgan", customer)
+        categories = {category.slug: category for category in Category.objects.all()}
+        urgent = Category.objects.create(
+            name="Urgent",
+            slug="urgent",
+            description="Outages and blockers: our support team steps in after one minute without an answer.",
+            position=len(categories),
+        )
+        EscalationPolicy.objects.create(
+            category=urgent, answer_within_minutes=1, solve_within_minutes=15, staff_response_minutes=30
+        )
+        billing = Channel.objects.create(
+            name="Billing",
+            position=0,
+            instructions=(
+                "Our billing team handles refunds and invoice corrections by phone: call 0800 555 0100 "
+                "(Monday to Friday, 9:00-17:00) with your invoice number ready."
+            ),
+            link="https://example.com/billing",
+        )
+        Channel.objects.create(
+            name="Account security",
+            position=1,
+            instructions=(
+                "Please reset your password from the sign-in page, then reply to this email from the "
+                "address on your account so we can confirm it is you."
+            ),
+        )
+        now = timezone.now()
+
+        def asked(author, slug, title, body, *, tags, hours_ago):
+            thread = community.ask_question(
+                author=author, category=categories[slug], title=title, body=body, tags=tags
+            )
+            when = now - timedelta(hours=hours_ago)
+            Thread.objects.filter(pk=thread.pk).update(created_at=when, last_activity_at=when)
+            thread.refresh_from_db()
+            return thread
+
+        def escalated(thread, *, hours_ago, reason=Ticket.Reason.UNANSWERED):
+            ticket, _ = escalation.escalate_thread(
+                thread=thread, reason=reason, now=now - timedelta(hours=hours_ago)
+            )
+            return ticket
+
+        # Open and overdue: nobody answered in the window and staff have not replied in time.
+        escalated(
+            asked(
+                jordan, "getting-started", "Invitation emails never arrive for new team members",
+                "I invite colleagues from Settings → Team but they never get the email. Spam folders are empty.",
+                tags=["team", "invitations", "email"],
+                hours_ago=13,
+            ),
+            hours_ago=9,
+        )
+        # Open, due later today.
+        escalated(
+            asked(
+                customer, "mobile-app", "Android app signs me out every few minutes",
+                "Since the last update the Android app signs me out constantly. Reinstalling didn't help.",
+                tags=["android", "sign-in"],
+                hours_ago=5,
+            ),
+            hours_ago=1,
+        )
+        # Claimed: the private questions (confidential tickets opened when they were asked).
+        for ticket in Ticket.objects.filter(reason=Ticket.Reason.CONFIDENTIAL, status=Ticket.Status.OPEN):
+            escalation.claim_ticket(ticket_id=ticket.pk, staff=staff)
+        # Waiting on the customer: staff answered officially.
+        waiting = escalated(
+            asked(
+                helper, "mobile-app", "Home screen widget doesn't refresh on iOS 18",
+                "The widget shows yesterday's tasks until I open the app.",
+                tags=["ios", "widgets"],
+                hours_ago=7,
+            ),
+            hours_ago=3,
+        )
+        escalation.claim_ticket(ticket_id=waiting.pk, staff=staff)
+        escalation.answer_ticket(
+            ticket_id=waiting.pk,
+            staff=staff,
+            body=(
+                "Thanks for the report. Please switch on **Background App Refresh** for the app in the "
+                "iOS Settings: widgets only refresh while it is on. Does that fix it?"
+            ),
+        )
+        # Still needs help: answered by a member, and the asker says it didn't help.
+        stuck = asked(
+            morgan, "integrations", "Slack notifications post to the wrong channel",
+            "Task updates go to #general instead of #projects, although I picked #projects.",
+            tags=["slack", "notifications"],
+            hours_ago=20,
+        )
+        community.post_answer(
+            author=jordan, thread=stuck, body="Try removing the integration and adding it again from Slack's side."
+        )
+        community.ask_for_more_help(user=morgan, thread=stuck)
+        # Resolved.
+        resolved = escalated(
+            asked(
+                customer, "getting-started", "How do I change the owner of our workspace?",
+                "Our previous admin left the company. How can I become the owner?",
+                tags=["workspace", "admin"],
+                hours_ago=50,
+            ),
+            hours_ago=46,
+        )
+        escalation.answer_ticket(
+            ticket_id=resolved.pk,
+            staff=staff,
+            body="I've made you the owner. You'll find the owner settings under **Settings → Workspace**.",
+        )
+        escalation.resolve_ticket(ticket_id=resolved.pk, staff=staff)
+        # Redirected to the billing team.
+        redirected = escalated(
+            asked(
+                jordan, "billing", "Refund for the annual plan I cancelled",
+                "I cancelled my annual plan a week after renewing. Can I get the rest refunded?",
+                tags=["refund", "plans"],
+                hours_ago=30,
+            ),
+            hours_ago=26,
+        )
+        escalation.redirect_ticket(ticket_id=redirected.pk, staff=staff, channel=billing)
+        # Urgent: one minute for the community, then the next sweep puts it in the queue.
+        community.ask_question(
+            author=helper,
+            category=urgent,
+            title="Sync stopped for the whole team",
+            body="Since this morning nobody on our team sees new tasks on any device.",
+            tags=["sync", "outage"],
         )
