@@ -17,7 +17,7 @@ from community import permissions, privacy, services
 from community.forms import AnswerForm, QuestionForm
 from community.hooks import thread_notices
 from community.markdown import render as render_markdown
-from community.models import Answer, AnswerVote, Category, MeToo, Revision, Thread
+from community.models import Answer, AnswerVote, Category, Flag, MeToo, Revision, Thread
 
 
 # --- Threads: asking, the thread page, answering and reactions -------------------------------
@@ -73,12 +73,20 @@ def _thread_context(request: HttpRequest, thread: Thread, *, answer_form: Answer
     answers = list(thread.answers.visible_to(user).select_related("author").order_by("created_at", "pk"))
     voted: set[int] = set()
     has_me_too = False
+    flagged_thread, flagged_answers = False, set()
     if user.is_authenticated:
         voted = set(AnswerVote.objects.filter(user=user, answer__thread=thread).values_list("answer_id", flat=True))
         has_me_too = MeToo.objects.filter(user=user, thread=thread).exists()
+        flags = Flag.objects.filter(Q(thread=thread) | Q(answer__thread=thread), user=user)
+        for thread_id, answer_id in flags.values_list("thread_id", "answer_id"):
+            if thread_id:
+                flagged_thread = True
+            else:
+                flagged_answers.add(answer_id)
     revisions_by_answer: dict[int, list[Revision]] = {}
     thread_revisions: list[Revision] = []
-    if permissions.can_see_history(user):
+    # Only edited posts have revisions: skip the query when nothing on the page was edited.
+    if permissions.can_see_history(user) and (thread.edited_at or any(a.edited_at for a in answers)):
         for revision in Revision.objects.filter(Q(thread=thread) | Q(answer__thread=thread)).select_related("edited_by"):
             if revision.thread_id:
                 thread_revisions.append(revision)
@@ -93,6 +101,7 @@ def _thread_context(request: HttpRequest, thread: Thread, *, answer_form: Answer
         answer.viewer_can_edit = permissions.can_edit_post(user, answer)
         answer.viewer_can_accept = can_accept and not answer.is_deleted and not answer.is_hidden
         answer.revision_list = revisions_by_answer.get(answer.pk, [])
+        answer.viewer_flagged = answer.pk in flagged_answers
     # The accepted answer first under the question; the rest oldest first, so the thread reads
     # as the conversation it was (later answers often build on earlier ones) and an answer
     # does not jump around while people vote. The vote counts are on every answer.
@@ -107,6 +116,7 @@ def _thread_context(request: HttpRequest, thread: Thread, *, answer_form: Answer
         "answers": others,
         "answer_total": len(answers),
         "has_me_too": has_me_too,
+        "flagged_thread": flagged_thread,
         "can_me_too": permissions.can_me_too(user, thread),
         "can_edit_thread": permissions.can_edit_post(user, thread),
         "can_ask_for_more_help": permissions.can_ask_for_more_help(user, thread),

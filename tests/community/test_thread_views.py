@@ -144,6 +144,19 @@ def test_the_thread_page_runs_the_same_number_of_queries_for_5_and_50_answers(
     assert counts[1] <= 10, counts
 
 
+def test_members_get_a_flag_box_on_others_posts_and_see_what_they_flagged(client, answer, member):
+    flagger = UserFactory()
+    client.force_login(flagger)
+    html = client.get(answer.thread.get_absolute_url()).content.decode()
+    assert f'id="flag-thread-{answer.thread_id}"' in html and f'id="flag-answer-{answer.pk}"' in html
+    services.flag_post(user=flagger, post=answer, reason="spam", note="")
+    html = client.get(answer.thread.get_absolute_url()).content.decode()
+    assert "You flagged this post" in html
+    client.force_login(member)
+    html = client.get(answer.thread.get_absolute_url()).content.decode()
+    assert f'id="flag-thread-{answer.thread_id}"' not in html
+
+
 # --- actions --------------------------------------------------------------------------------
 
 
