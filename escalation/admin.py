@@ -28,6 +28,11 @@ class ChannelAdmin(admin.ModelAdmin):
     list_display = ["name", "is_active", "position", "link"]
     list_editable = ["is_active", "position"]
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "link":
+            kwargs["assume_scheme"] = "https"
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
 
 class TicketEventInline(admin.TabularInline):
     model = TicketEvent
