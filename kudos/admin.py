@@ -96,7 +96,7 @@ class RankAdmin(admin.ModelAdmin):
 
     @admin.display(description="badge")
     def badge(self, obj):
-        return format_html('<strong class="rank-{}">{}</strong>', obj.pk, obj.name)
+        return format_html('<strong class="badge rank-{}">{}</strong>', obj.pk, obj.name)
 
     def render_change_form(self, request, context, *args, **kwargs):
         form = context["adminform"].form
