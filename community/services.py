@@ -88,10 +88,15 @@ def _clean_body(body: str, *, min_length: int = 1, what: str = "question") -> st
     return body
 
 
-def _check_posting_rate(*, user, kind: str) -> None:
-    """Apply the privilege limits (questions/answers per day, seconds between posts).
+def _count_links(html: str) -> int:
+    return html.count("<a ")
 
-    Runs a query only when a limit applies, so members without limits pay nothing.
+
+def _check_posting_rate(*, user, kind: str, body_html: str = "") -> None:
+    """Apply the privilege limits (questions/answers per day, links per day, seconds between
+    posts) to a new post whose rendered HTML is ``body_html``.
+
+    Runs queries only when a limit applies, so members without limits pay nothing.
     """
     from community.hooks import privileges_for
 
@@ -102,7 +107,21 @@ def _check_posting_rate(*, user, kind: str) -> None:
     if per_day is not None:
         posted = model.objects.filter(author=user, created_at__gte=now - timedelta(days=1)).count()
         if posted >= per_day:
-            raise ValidationError(f"You can post {per_day} {kind}s a day at your rank. Please try again tomorrow.")
+            plural = "" if per_day == 1 else "s"
+            raise ValidationError(f"You can post {per_day} {kind}{plural} a day at your rank. Please try again tomorrow.")
+    new_links = _count_links(body_html)
+    if privileges.links_per_day is not None and new_links:
+        day = now - timedelta(days=1)
+        earlier = sum(
+            _count_links(html)
+            for model_class in (Thread, Answer)
+            for html in model_class.objects.filter(author=user, created_at__gte=day).values_list("body_html", flat=True)
+        )
+        if earlier + new_links > privileges.links_per_day:
+            raise ValidationError(
+                f"At your rank you can post {privileges.links_per_day} link{'' if privileges.links_per_day == 1 else 's'} "
+                "a day. Please describe the page instead, or try again tomorrow."
+            )
     if privileges.seconds_between_posts:
         since = now - timedelta(seconds=privileges.seconds_between_posts)
         if (
@@ -158,7 +177,8 @@ def ask_question(
     title = _clean_title(title)
     body = _clean_body(body)
     tags = clean_tags(tags)
-    _check_posting_rate(user=author, kind="question")
+    body_html = render(body)
+    _check_posting_rate(user=author, kind="question", body_html=body_html)
     detected = privacy.detect(f"{title}\n{body}")
     if is_private:
         reason = Thread.PrivateReason.AUTHOR
@@ -173,7 +193,7 @@ def ask_question(
         title=title,
         slug=slugify(title)[:160] or "question",
         body=body,
-        body_html=render(body),
+        body_html=body_html,
         is_private=bool(is_private or detected),
         private_reason=reason,
         created_at=now,
@@ -261,13 +281,14 @@ def post_answer(*, author, thread: Thread, body: str) -> Answer:
         raise PermissionDenied("You can't answer this question.")
     permissions.check_can_answer(author, thread)
     body = _clean_body(body, min_length=ANSWER_MIN_LENGTH, what="answer")
-    _check_posting_rate(user=author, kind="answer")
+    body_html = render(body)
+    _check_posting_rate(user=author, kind="answer", body_html=body_html)
     now = timezone.now()
     answer = Answer.objects.create(
         thread=thread,
         author=author,
         body=body,
-        body_html=render(body),
+        body_html=body_html,
         is_official=bool(author.is_staff),
         created_at=now,
     )

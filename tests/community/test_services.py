@@ -430,3 +430,45 @@ def test_the_demo_data_has_threads_in_every_community_state(db):
     assert threads.filter(me_too_count__gt=0, upvote_count__gt=0).exists()
     assert threads.filter(answers__is_official=True).exists()
     assert all(thread.tags.exists() for thread in threads)
+
+
+def test_privilege_limits_on_questions_and_answers_are_enforced(member, other_member, category, monkeypatch):
+    from community import hooks
+
+    monkeypatch.setattr(hooks, "_privileges_provider", lambda user: hooks.Privileges(questions_per_day=1, answers_per_day=1))
+    thread = ask(member, category)
+    with pytest.raises(ValidationError, match="1 question a day"):
+        ask(member, category, title="A second question today")
+    services.post_answer(author=other_member, thread=thread, body="One answer")
+    with pytest.raises(ValidationError, match="1 answer a day"):
+        services.post_answer(author=other_member, thread=thread, body="Two answers")
+    assert Thread.objects.count() == 1 and Answer.objects.count() == 1
+
+
+def test_posts_too_close_together_are_refused(member, category, monkeypatch):
+    from community import hooks
+
+    monkeypatch.setattr(hooks, "_privileges_provider", lambda user: hooks.Privileges(seconds_between_posts=60))
+    with time_machine.travel("2026-03-01 12:00Z", tick=False):
+        thread = ask(member, category)
+    with time_machine.travel("2026-03-01 12:00:30Z", tick=False):
+        with pytest.raises(ValidationError, match="wait 60 seconds"):
+            services.post_answer(author=member, thread=thread, body="Too soon")
+    with time_machine.travel("2026-03-01 12:01:30Z", tick=False):
+        services.post_answer(author=member, thread=thread, body="Fine now")
+
+
+def test_a_deleted_question_takes_no_answers(thread, member, other_member):
+    services.delete_question(user=member, thread=thread)
+    with pytest.raises(PermissionDenied):
+        services.post_answer(author=other_member, thread=thread, body="Too late")
+
+
+def test_the_links_per_day_limit_counts_links_across_posts(member, category, monkeypatch):
+    from community import hooks
+
+    monkeypatch.setattr(hooks, "_privileges_provider", lambda user: hooks.Privileges(links_per_day=2))
+    thread = ask(member, category, body="See [one](https://a.example) and [two](https://b.example)")
+    services.post_answer(author=member, thread=thread, body="No links here")
+    with pytest.raises(ValidationError, match="2 links a day"):
+        services.post_answer(author=member, thread=thread, body="And [three](https://c.example)")
