@@ -174,15 +174,15 @@ def test_deleting_a_question_takes_back_its_me_toos_and_asker_bonus(thread, answ
 
 
 def _hide(post):
-    type(post).objects.filter(pk=post.pk).update(is_hidden=True)
+    """Flag the post until it is hidden (the default threshold is three flags of weight 1)."""
+    for _ in range(3):
+        community.flag_post(user=UserFactory(), post=post, reason="spam")
     post.refresh_from_db()
-    events.post_hidden.send(sender=type(post), post=post)
+    assert post.is_hidden
 
 
 def _restore(post, by):
-    type(post).objects.filter(pk=post.pk).update(is_hidden=False)
-    post.refresh_from_db()
-    events.post_restored.send(sender=type(post), post=post, by=by)
+    community.restore_post(user=by, post=post)
 
 
 def test_hidden_answer_loses_its_points_and_restoring_gives_them_back(answer, answerer, asker, voter):
@@ -210,8 +210,8 @@ def test_removed_answer_keeps_its_points_taken(answer, answerer, voter):
     staff = StaffFactory()
     community.upvote_answer(user=voter, answer=answer)
     _hide(answer)
-    events.post_removed.send(sender=Answer, post=answer, by=staff)
-    events.post_removed.send(sender=Answer, post=answer, by=staff)
+    community.remove_post(user=staff, post=answer)
+    events.post_removed.send(sender=Answer, post=answer, by=staff)  # replayed
 
     assert points_of(answerer) == 0
     assert LedgerEntry.objects.count() == 2
@@ -219,7 +219,7 @@ def test_removed_answer_keeps_its_points_taken(answer, answerer, voter):
 
 def test_removal_without_hiding_first_takes_the_points(answer, answerer, voter):
     community.upvote_answer(user=voter, answer=answer)
-    events.post_removed.send(sender=Answer, post=answer, by=StaffFactory())
+    community.remove_post(user=StaffFactory(), post=answer)
 
     assert points_of(answerer) == 0
 
@@ -232,6 +232,31 @@ def test_hidden_question_loses_me_toos_and_gets_them_back_when_restored(thread, 
 
     _restore(thread, by=StaffFactory())
     assert points_of(asker) == 4
+
+
+def test_removing_a_hidden_solution_keeps_its_points_taken(answer, answerer, asker, voter):
+    community.upvote_answer(user=voter, answer=answer)
+    community.accept_answer(user=asker, answer=answer)
+    _hide(answer)
+    community.remove_post(user=StaffFactory(), post=answer)
+
+    assert (points_of(answerer), points_of(asker)) == (0, 0)
+    assert find_drift() == []
+
+
+def test_an_experts_flag_counts_double(answer, staff):
+    from community.models import Flag
+    from kudos.services import award_points
+
+    expert = UserFactory()
+    award_points(staff=staff, member=expert, points=1000, note="Long-time helper")
+    expert.refresh_from_db()
+    community.flag_post(user=expert, post=answer, reason="spam")
+    community.flag_post(user=UserFactory(), post=answer, reason="spam")
+
+    assert Flag.objects.get(user=expert).weight == 2
+    answer.refresh_from_db()
+    assert answer.is_hidden  # 2 + 1 reaches the threshold of 3
 
 
 def test_points_follow_the_rule_in_force_and_reversal_takes_back_what_was_given(answer, answerer, voter):
