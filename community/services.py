@@ -246,9 +246,10 @@ def edit_question(
     if new_tags is not None and sorted(new_tags) != sorted(thread.tags.names()):
         thread.tags.set(new_tags)
         changed = True
-    if changed or became_private:
-        _bump_thread(thread, **fields)
     thread.detected_private_data = detected
+    if not (changed or became_private):
+        return thread  # nothing to record or announce
+    _bump_thread(thread, **fields)
     events.question_edited.send(sender=Thread, thread=thread, became_private=became_private)
     return thread
 

@@ -144,6 +144,13 @@ def test_only_the_author_or_staff_can_edit_a_question(thread, other_member, staf
     assert Thread.objects.get(pk=thread.pk).body == "Tidied by staff"
 
 
+def test_an_edit_that_changes_nothing_records_and_announces_nothing(thread, member):
+    with capture(events.question_edited) as sent:
+        services.edit_question(user=member, thread=thread, title=thread.title, body=thread.body, tags=["sync"])
+    assert sent == [] and Revision.objects.count() == 0
+    assert Thread.objects.get(pk=thread.pk).version == 1
+
+
 def test_deleting_a_question_is_soft_and_sends_post_deleted(thread, member, other_member):
     with pytest.raises(PermissionDenied):
         services.delete_question(user=other_member, thread=thread)
