@@ -3,6 +3,8 @@
 Functions called from escalation.receivers run inside community's transaction (community sends
 its events after writing), so they must be quick and queue anything slow with
 config.tasks.enqueue_on_commit. Staff actions own their transaction and lock the ticket row.
+Helpers that usually run inside another transaction use atomic(savepoint=False): they still
+open a transaction when called alone, without a savepoint per row when the sweep calls them.
 """
 
 from __future__ import annotations
@@ -55,7 +57,7 @@ def policy_for(*, category_id: int | None) -> EscalationPolicy:
     return found or EscalationPolicy(is_default=True)
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def set_thread_deadlines(*, thread: Thread, now: datetime | None = None) -> list[Deadline]:
     """Start the first-answer and solve timers of a newly asked public thread.
 
@@ -96,7 +98,7 @@ def clear_deadlines(*, thread_id: int, kinds: list[str], now: datetime | None = 
     )
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def cancel_deadlines(*, thread_id: int, now: datetime | None = None) -> int:
     """Stop every pending timer of a thread that no longer needs the community (deleted,
     private, or already with staff).
@@ -113,7 +115,7 @@ def cancel_deadlines(*, thread_id: int, now: datetime | None = None) -> int:
     return Deadline.objects.filter(pk__in=ids).update(status=Deadline.Status.CLEARED, done_at=now)
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def restore_solve_deadline(*, thread: Thread, now: datetime | None = None) -> Deadline | None:
     """After a solution is unaccepted, the solve timer runs again: until its original due time
     or, if that has passed, for another answer window from now (the community gets a fair
@@ -144,7 +146,7 @@ def _record(ticket: Ticket, action: str, *, actor=None, detail: str = "", now: d
     )
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def escalate_thread(
     *,
     thread: Thread,
@@ -270,7 +272,7 @@ def notify_staff_of_new_tickets(*, now: datetime | None = None) -> list[int]:
 # --- Reactions to community events (called from escalation.receivers) -----------------------------
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def record_staff_answer(*, answer, now: datetime | None = None) -> Ticket | None:
     """An official (staff) answer: the first staff response on the active ticket, which now
     waits on the customer; the asker is emailed after commit. Opens no ticket."""
@@ -291,7 +293,7 @@ def record_staff_answer(*, answer, now: datetime | None = None) -> Ticket | None
     return ticket
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def record_help_still_needed(*, thread: Thread, user, now: datetime | None = None) -> Ticket:
     """The asker says the thread still needs help: the active ticket goes back to staff, else
     the latest resolved or redirected ticket is reopened, else a new ticket is opened."""
@@ -314,7 +316,7 @@ def record_help_still_needed(*, thread: Thread, user, now: datetime | None = Non
     return ticket
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def record_post_hidden(*, post, now: datetime | None = None) -> Ticket:
     """Enough flags hid a question or answer: staff review it through a flagged ticket (or
     the thread's active ticket gets a history line)."""
@@ -330,7 +332,7 @@ def record_post_hidden(*, post, now: datetime | None = None) -> Ticket:
     return ticket
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def record_flag_review(*, post, by, outcome: str, now: datetime | None = None) -> Ticket | None:
     """Staff restored or removed a flagged post (community's moderation): the thread's active
     ticket gets a history line, and a ticket opened for the flags is resolved by it."""
