@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils.html import format_html
 
@@ -49,7 +49,9 @@ class RankForm(forms.ModelForm):
 class RankAdmin(admin.ModelAdmin):
     form = RankForm
     change_form_template = "admin/kudos/rank/change_form.html"
-    list_display = ["name", "badge", "min_points", "members_now", "flag_weight", "can_retag", "questions_per_day"]
+    list_display = [
+        "name", "badge", "min_points", "members_now", "flag_weight", "can_retag", "questions_per_day"
+    ]
     ordering = ["min_points"]
     fieldsets = [
         (None, {"fields": ["name", "min_points", "colour", "description"]}),
@@ -82,7 +84,9 @@ class RankAdmin(admin.ModelAdmin):
             next_min=Coalesce(Subquery(next_min), Value(NO_UPPER_BOUND), output_field=IntegerField())
         )
         members = (
-            User.objects.filter(is_active=True, points__gte=OuterRef("min_points"), points__lt=OuterRef("next_min"))
+            User.objects.filter(
+                is_active=True, points__gte=OuterRef("min_points"), points__lt=OuterRef("next_min")
+            )
             .order_by()
             .values("is_active")
             .annotate(n=Count("pk"))
@@ -134,7 +138,9 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 @admin.register(LedgerEntry)
 class LedgerEntryAdmin(ReadOnlyAdmin):
     change_list_template = "admin/kudos/ledgerentry/change_list.html"
-    list_display = ["created_at", "recipient", "points", "reason", "source_key", "generation", "cause", "actor", "note"]
+    list_display = [
+        "created_at", "recipient", "points", "reason", "source_key", "generation", "cause", "actor", "note"
+    ]
     list_filter = ["reason", "created_at"]
     list_select_related = ["recipient", "actor"]
     search_fields = ["recipient__username", "recipient__email", "source_key", "note"]

@@ -21,7 +21,10 @@ class KudosConfig(AppConfig):
         register_badge_provider(key="kudos", provider=rank_badges)
         register_privileges_provider(privileges_for_user)
         register_panel(
-            key="kudos", template_name="kudos/_profile_panel.html", build_context=profile_panel_context, order=10
+            key="kudos",
+            template_name="kudos/_profile_panel.html",
+            build_context=profile_panel_context,
+            order=10,
         )
         post_save.connect(ranks_changed, sender=Rank, dispatch_uid="kudos.rank_saved")
         post_delete.connect(ranks_changed, sender=Rank, dispatch_uid="kudos.rank_deleted")

@@ -14,7 +14,10 @@ class AwardForm(forms.Form):
         min_value=-AWARD_LIMIT, max_value=AWARD_LIMIT, help_text="A negative amount takes points away."
     )
     note = forms.CharField(
-        label="Reason", max_length=300, help_text="Shown to the member with the points.", widget=forms.Textarea(attrs={"rows": 3})
+        label="Reason",
+        max_length=300,
+        help_text="Shown to the member with the points.",
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     key = forms.CharField(widget=forms.HiddenInput, max_length=64, initial=lambda: uuid.uuid4().hex)
 

@@ -43,5 +43,6 @@ class KudosMiddleware:
                 for notice in mark_notices_seen(user=user):
                     messages.success(
                         request,
-                        f"Congratulations, you reached the rank “{notice.rank_name}”! Thank you for helping others.",
+                        f"Congratulations, you reached the rank “{notice.rank_name}”! "
+                        "Thank you for helping others.",
                     )

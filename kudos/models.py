@@ -87,7 +87,7 @@ class Rank(models.Model):
         ratio = ranks.contrast_ratio(self.colour, ranks.BADGE_BACKGROUND)
         if ratio < ranks.MIN_CONTRAST:
             raise ValidationError(
-                {"colour": f"This colour is too light to read on white ({ratio:.1f}:1; at least 4.5:1 is needed)."}
+                {"colour": f"This colour is too light to read on white ({ratio:.1f}:1; 4.5:1 is needed)."}
             )
 
     def to_info(self) -> ranks.RankInfo:
@@ -117,7 +117,9 @@ class LedgerEntry(models.Model):
     reversal_of = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversal"
     )
-    cause = models.CharField(max_length=32, blank=True, help_text="For a reversal: the event that took it back.")
+    cause = models.CharField(
+        max_length=32, blank=True, help_text="For a reversal: the event that took it back."
+    )
     thread = models.ForeignKey(
         "community.Thread", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -71,7 +71,10 @@ class RankTable:
         span = max(upcoming.min_points - floor, 1)
         done = min(max(points - floor, 0), span)
         return Progress(
-            current=current, next=upcoming, needed=upcoming.min_points - points, percent=int(done * 100 / span)
+            current=current,
+            next=upcoming,
+            needed=upcoming.min_points - points,
+            percent=int(done * 100 / span),
         )
 
     def counts(self, all_points_histogram: dict[int, int]) -> dict[int | None, int]:
@@ -83,7 +86,9 @@ class RankTable:
         result[None] = total - above_first
         for i, rank in enumerate(self.ranks):
             here = all_points_histogram.get(rank.min_points, 0)
-            upper = all_points_histogram.get(self.ranks[i + 1].min_points, 0) if i + 1 < len(self.ranks) else 0
+            upper = 0
+            if i + 1 < len(self.ranks):
+                upper = all_points_histogram.get(self.ranks[i + 1].min_points, 0)
             result[rank.id] = here - upper
         return result
 

@@ -96,7 +96,9 @@ def on_solution_accepted(sender, *, thread, answer, accepted_by, **kwargs) -> No
 
 def on_solution_unaccepted(sender, *, thread, answer, unaccepted_by=None, **kwargs) -> None:
     for reason in (Reason.ANSWER_ACCEPTED, Reason.ACCEPTED_AN_ANSWER):
-        reverse_points(reason=reason, source_key=answer_key(answer.pk), cause="solution_unaccepted", actor=unaccepted_by)
+        reverse_points(
+            reason=reason, source_key=answer_key(answer.pk), cause="solution_unaccepted", actor=unaccepted_by
+        )
 
 
 # --- "I have this too" -------------------------------------------------------------------------
@@ -130,7 +132,9 @@ def _post_credits(post):
     """Credits a post earned its author that are still active."""
     from community.models import Answer
 
-    credits = LedgerEntry.objects.filter(reversal_of__isnull=True, reversal__isnull=True, recipient_id=post.author_id)
+    credits = LedgerEntry.objects.filter(
+        reversal_of__isnull=True, reversal__isnull=True, recipient_id=post.author_id
+    )
     if isinstance(post, Answer):
         return credits.filter(answer_id=post.pk, reason__in=ANSWER_REASONS)
     return credits.filter(thread_id=post.pk, reason__in=THREAD_REASONS)
@@ -164,7 +168,9 @@ def on_post_restored(sender, *, post, by=None, **kwargs) -> None:
     if isinstance(post, Answer):
         answer = post
         thread = answer.thread
-        voters = AnswerVote.objects.filter(answer=answer).exclude(user_id=answer.author_id).select_related("user")
+        voters = (
+            AnswerVote.objects.filter(answer=answer).exclude(user_id=answer.author_id).select_related("user")
+        )
         for vote in voters:
             credit_points(
                 recipient=answer.author,
@@ -184,7 +190,8 @@ def on_post_restored(sender, *, post, by=None, **kwargs) -> None:
             )
         return
     thread = post
-    for me_too in MeToo.objects.filter(thread=thread).exclude(user_id=thread.author_id).select_related("user"):
+    me_toos = MeToo.objects.filter(thread=thread).exclude(user_id=thread.author_id).select_related("user")
+    for me_too in me_toos:
         credit_points(
             recipient=thread.author,
             reason=Reason.ME_TOO,
@@ -193,7 +200,9 @@ def on_post_restored(sender, *, post, by=None, **kwargs) -> None:
             actor=me_too.user,
         )
     # The asker's bonus comes back only if the asker had earned it for the current solution.
-    if thread.solution_id and was_taken_back(reason=Reason.ACCEPTED_AN_ANSWER, source_key=answer_key(thread.solution_id)):
+    if thread.solution_id and was_taken_back(
+        reason=Reason.ACCEPTED_AN_ANSWER, source_key=answer_key(thread.solution_id)
+    ):
         credit_points(
             recipient=thread.author,
             reason=Reason.ACCEPTED_AN_ANSWER,

@@ -3,8 +3,8 @@ profile panel.
 
 The rank table is read on every rendered name, so it is kept in the process and reloaded only
 when its version in the shared cache (Redis in production) changes. Saving or deleting a Rank
-writes a new version after commit, so every web process and worker switches to the new
-thresholds on its next request: no recompute job, nothing stored per member.
+writes a new version (at once and again after commit), so every web process and worker switches
+to the new thresholds on its next request: no recompute job, nothing stored per member.
 """
 
 from __future__ import annotations
@@ -26,7 +26,9 @@ VERSION_KEY = "kudos:ranks:version"
 # Set by kudos.middleware for the length of a request once the version has been checked, so a
 # page with a hundred names reads the shared version once. Outside a request (workers, shell,
 # tests) every call checks it: one cache read, still no query.
-_checked_this_request: contextvars.ContextVar[bool] = contextvars.ContextVar("kudos_rank_checked", default=False)
+_checked_this_request: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "kudos_rank_checked", default=False
+)
 
 LEADERBOARD_SIZE = 50
 PERIODS = {"all": "All time", "30d": "Last 30 days"}
@@ -65,11 +67,14 @@ def rank_table() -> RankTable:
     """The current rank table; one query only after a rank changed, none otherwise."""
     if not _checked_this_request.get():
         check_rank_version()
-    table = _state["table"]
+    with _lock:
+        version, table = _state["version"], _state["table"]
     if table is None:
         table = _load_table()
         with _lock:
-            _state["table"] = table
+            # Keep it only if no newer version arrived while loading.
+            if _state["version"] == version:
+                _state["table"] = table
     return table
 
 
@@ -80,9 +85,10 @@ def rank_version() -> str:
 
 def bump_rank_version() -> None:
     """Make every process reload the table. Called after a rank is saved or deleted."""
-    cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    version = uuid.uuid4().hex
+    cache.set(VERSION_KEY, version, timeout=None)
     with _lock:
-        _state["version"] = None
+        _state["version"] = version
         _state["table"] = None
 
 
@@ -128,7 +134,7 @@ class PreviewRow:
 
 def rank_change_preview(*, current: RankTable, proposed: RankTable, edited_id) -> list[PreviewRow]:
     """Members in each rank now and after a proposed change, from one query."""
-    histogram = members_at_or_above([r.min_points for r in current.ranks] + [r.min_points for r in proposed.ranks])
+    histogram = members_at_or_above([r.min_points for r in (*current.ranks, *proposed.ranks)])
     now_counts = current.counts(histogram)
     after_counts = proposed.counts(histogram)
     rows: list[PreviewRow] = []
@@ -146,9 +152,13 @@ def rank_change_preview(*, current: RankTable, proposed: RankTable, edited_id) -
         )
     for rank in current.ranks:
         if rank.id not in seen:
-            rows.append(PreviewRow(name=rank.name, min_points=rank.min_points, now=now_counts.get(rank.id), after=None))
+            rows.append(
+                PreviewRow(name=rank.name, min_points=rank.min_points, now=now_counts.get(rank.id), after=None)
+            )
     if now_counts.get(None) or after_counts.get(None):
-        rows.insert(0, PreviewRow(name="(no rank)", min_points=0, now=now_counts.get(None), after=after_counts.get(None)))
+        rows.insert(
+            0, PreviewRow(name="(no rank)", min_points=0, now=now_counts.get(None), after=after_counts.get(None))
+        )
     return rows
 
 
@@ -171,7 +181,8 @@ def leaderboard(*, period: str = "all", category=None, now=None) -> list[Standin
     """
     User = get_user_model()
     if period == "all" and category is None:
-        members = User.objects.filter(is_active=True, points__gt=0).order_by("-points", "pk")[:LEADERBOARD_SIZE]
+        members = User.objects.filter(is_active=True, points__gt=0).order_by("-points", "pk")
+        members = members[:LEADERBOARD_SIZE]
         return [Standing(place=i, member=m, points=m.points) for i, m in enumerate(members, start=1)]
 
     from kudos.models import LedgerEntry
@@ -221,7 +232,9 @@ def profile_panel_context(*, member, viewer) -> dict:
         ]
     )
     thread_ids = {e.thread_id for e in recent if e.thread_id}
-    visible = set(Thread.objects.visible_to(viewer).filter(pk__in=thread_ids).values_list("pk", flat=True)) if thread_ids else set()
+    visible = set()
+    if thread_ids:
+        visible = set(Thread.objects.visible_to(viewer).filter(pk__in=thread_ids).values_list("pk", flat=True))
     items = [{"entry": e, "thread": e.thread if e.thread_id in visible else None} for e in recent]
     solutions = Thread.objects.listed().filter(solution__author=member, solution__is_deleted=False).count()
     is_self = viewer.is_authenticated and viewer.pk == member.pk

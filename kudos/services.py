@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import F, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from config.tasks import enqueue_on_commit
@@ -180,7 +181,12 @@ def award_points(*, staff, member, points: int, note: str, key: str | None = Non
         raise ValidationError("This member's account is closed.")
     source_key = f"award:{key or uuid.uuid4().hex}"
     entry = credit_points(
-        recipient=member, reason=Reason.STAFF_AWARD, source_key=source_key, points=points, actor=staff, note=note
+        recipient=member,
+        reason=Reason.STAFF_AWARD,
+        source_key=source_key,
+        points=points,
+        actor=staff,
+        note=note,
     )
     if entry is None:
         return LedgerEntry.objects.get(reason=Reason.STAFF_AWARD, source_key=source_key, generation=0)
@@ -194,7 +200,9 @@ def mark_notices_seen(*, user) -> list[RankNotice]:
     """The member's unseen rank-up notices, now marked seen (oldest first)."""
     with transaction.atomic():
         notices = list(
-            RankNotice.objects.select_for_update().filter(user=user, seen_at__isnull=True).order_by("created_at", "pk")
+            RankNotice.objects.select_for_update()
+            .filter(user=user, seen_at__isnull=True)
+            .order_by("created_at", "pk")
         )
         if notices:
             RankNotice.objects.filter(pk__in=[n.pk for n in notices]).update(seen_at=timezone.now())
@@ -228,10 +236,6 @@ class Drift:
 
 def find_drift() -> list[Drift]:
     """Members whose stored total differs from the sum of their ledger, in one query."""
-    from django.db.models import Value
-    from django.db.models.functions import Coalesce
-    from django.db.models import OuterRef, Subquery
-
     User = get_user_model()
     ledger_sum = (
         LedgerEntry.objects.filter(recipient=OuterRef("pk"))

@@ -48,7 +48,8 @@ def rank_stylesheet(request: HttpRequest) -> HttpResponse:
     for rank in table.ranks:
         if is_hex_colour(rank.colour):
             lines.append(
-                f".badge.rank-{rank.id} {{ color: {rank.colour}; border-color: {rank.colour}; background: #ffffff; }}"
+                f".badge.rank-{rank.id} {{ color: {rank.colour}; border-color: {rank.colour};"
+                " background: #ffffff; }"
             )
     response = HttpResponse("\n".join(lines) + "\n", content_type="text/css; charset=utf-8")
     if request.GET.get("v") == selectors.rank_version():
@@ -79,7 +80,8 @@ def award(request: HttpRequest) -> HttpResponse:
             except ValidationError as error:
                 form.add_error(None, error)
             else:
-                messages.success(request, f"{form.cleaned_data['points']:+d} points awarded to {member.name}.")
+                points = form.cleaned_data["points"]
+                messages.success(request, f"{points:+d} points awarded to {member.name}.")
                 return redirect(member.get_absolute_url())
     else:
         form = AwardForm(initial={"member": request.GET.get("member", "")})

@@ -12,7 +12,7 @@ from community import services as community
 from community.hooks import privileges_for
 from kudos.models import LedgerEntry, Rank, RankNotice, Reason
 from kudos.services import award_points, credit_points, find_drift
-from tests.factories import StaffFactory, UserFactory
+from tests.factories import UserFactory
 from tests.kudos.conftest import points_of
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ from kudos.services import find_drift, fix_drift
 
 
 class Command(BaseCommand):
-    help = "Report members whose stored points differ from their ledger sum; --fix sets them to the ledger sum."
+    help = "Report members whose points differ from their ledger sum; --fix sets them to the ledger sum."
 
     def add_arguments(self, parser):
         parser.add_argument("--fix", action="store_true", help="Set each drifted total to its ledger sum.")
@@ -25,4 +25,5 @@ class Command(BaseCommand):
                 fix_drift(user_id=d.user_id)
             self.stdout.write(self.style.SUCCESS(f"Fixed {len(drifts)} member total(s)."))
         else:
-            self.stdout.write(self.style.WARNING(f"{len(drifts)} member total(s) differ; run with --fix to repair."))
+            message = f"{len(drifts)} member total(s) differ; run with --fix to repair."
+            self.stdout.write(self.style.WARNING(message))
