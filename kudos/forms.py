@@ -16,7 +16,7 @@ class AwardForm(forms.Form):
     note = forms.CharField(
         label="Reason",
         max_length=300,
-        help_text="Shown to the member with the points.",
+        help_text="Shown with the points on the member's public profile.",
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     key = forms.CharField(widget=forms.HiddenInput, max_length=64, initial=lambda: uuid.uuid4().hex)

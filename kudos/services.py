@@ -46,10 +46,14 @@ def _move_points(*, recipient_id: int, points: int) -> None:
         _notify_rank_up(user_id=recipient_id, rank=table.ranks[after])
 
 
-def _notify_rank_up(*, user_id: int, rank) -> RankNotice:
+def _notify_rank_up(*, user_id: int, rank) -> RankNotice | None:
+    """Store the notice and queue the email, once per member and rank: dropping below a
+    threshold and climbing back (an unvote, a vote) is not news."""
     from kudos import tasks
     from kudos.middleware import flag_notice
 
+    if RankNotice.objects.filter(user_id=user_id, rank_id=rank.id).exists():
+        return None
     notice = RankNotice.objects.create(user_id=user_id, rank_id=rank.id, rank_name=rank.name)
     transaction.on_commit(lambda: flag_notice(user_id))
     enqueue_on_commit(tasks.send_rank_up_email, notice.pk)

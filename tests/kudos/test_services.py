@@ -136,6 +136,17 @@ def test_reaching_a_rank_stores_a_notice_and_emails_after_commit(member, staff, 
     assert "Contributor" in mail.outbox[0].subject
 
 
+def test_climbing_back_over_a_threshold_does_not_notify_again(answer, answerer, staff):
+    award_points(staff=staff, member=answerer, points=45, note="Earlier help")
+    voter = UserFactory()
+    community.upvote_answer(user=voter, answer=answer)
+    community.remove_upvote(user=voter, answer=answer)
+    community.upvote_answer(user=voter, answer=answer)
+
+    assert points_of(answerer) == 55
+    assert RankNotice.objects.filter(user=answerer).count() == 1
+
+
 def test_an_upvote_over_the_threshold_ranks_the_answerer_up(answer, answerer, staff, django_capture_on_commit_callbacks):
     award_points(staff=staff, member=answerer, points=45, note="Earlier help")
     with django_capture_on_commit_callbacks(execute=True):
