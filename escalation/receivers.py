@@ -32,8 +32,9 @@ def on_answer_posted(sender, *, answer: Answer, **kwargs) -> None:
         services.record_staff_answer(answer=answer)
 
 
-def on_solution_accepted(sender, *, thread: Thread, **kwargs) -> None:
+def on_solution_accepted(sender, *, thread: Thread, accepted_by=None, **kwargs) -> None:
     services.clear_deadlines(thread_id=thread.pk, kinds=list(Deadline.Kind.values))
+    services.record_solution_accepted(thread=thread, user=accepted_by)
 
 
 def on_solution_unaccepted(sender, *, thread: Thread, **kwargs) -> None:

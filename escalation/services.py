@@ -317,6 +317,22 @@ def record_help_still_needed(*, thread: Thread, user, now: datetime | None = Non
 
 
 @transaction.atomic(savepoint=False)
+def record_solution_accepted(*, thread: Thread, user, now: datetime | None = None) -> Ticket | None:
+    """The thread has a solution: its active ticket is resolved, unless it is waiting for a
+    flag review (reason flagged), which a solution does not settle."""
+    now = now or timezone.now()
+    ticket = Ticket.objects.select_for_update().filter(thread_id=thread.pk).active().first()
+    if ticket is None:
+        return None
+    _record(ticket, TicketEvent.Action.CUSTOMER, actor=user, detail="A solution was accepted", now=now)
+    if ticket.reason != Ticket.Reason.FLAGGED:
+        Ticket.objects.filter(pk=ticket.pk).update(status=Ticket.Status.RESOLVED, resolved_at=now)
+        _record(ticket, TicketEvent.Action.RESOLVED, actor=user, detail="Solved in the thread", now=now)
+        ticket.refresh_from_db()
+    return ticket
+
+
+@transaction.atomic(savepoint=False)
 def record_post_hidden(*, post, now: datetime | None = None) -> Ticket:
     """Enough flags hid a question or answer: staff review it through a flagged ticket (or
     the thread's active ticket gets a history line)."""

@@ -239,3 +239,20 @@ def test_staff_get_one_email_per_sweep_listing_all_new_tickets(member, category,
     for thread in [*unanswered, private]:
         assert thread.title in digest.body
     assert not Ticket.objects.filter(staff_notified_at__isnull=True).exists()
+
+
+def test_accepting_a_solution_resolves_the_ticket(member, staff, category, policy):
+    thread, ticket = _escalated(member, category)
+    reply = answer(staff, thread, "Official fix")
+    community.accept_answer(user=member, answer=reply)
+    ticket.refresh_from_db()
+    assert (ticket.status, ticket.resolved_at is not None) == ("resolved", True)
+    assert list(ticket.events.values_list("action", flat=True))[-2:] == ["customer", "resolved"]
+
+
+def test_a_solution_does_not_settle_a_flag_review(member, other_member, category, policy):
+    thread = ask(member, category)
+    reply = answer(other_member, thread)
+    _flag_until_hidden(thread)
+    community.accept_answer(user=member, answer=reply)
+    assert Ticket.objects.get(thread=thread).status == "open"
