@@ -196,6 +196,10 @@ class Ticket(models.Model):
         return self.status in self.ACTIVE_STATUSES
 
     @property
+    def awaits_staff(self) -> bool:
+        return self.status in self.AWAITING_STAFF
+
+    @property
     def is_overdue(self) -> bool:
         return self.status in self.AWAITING_STAFF and self.due_at < timezone.now()
 
