@@ -252,3 +252,5 @@ LOGGING = {
 
 # --- Peerdesk -----------------------------------------------------------------------------------
 SITE_NAME = env.str("SITE_NAME", default="Peerdesk")
+# The public address, for links in emails (which have no request to build them from).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")

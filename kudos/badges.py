@@ -10,6 +10,10 @@ from kudos.selectors import rank_table
 
 
 def rank_badges(user) -> list[Badge]:
+    # Staff carry the Staff badge (accounts.badges); a community rank beside it would read as
+    # "this support specialist is a new member".
+    if user.is_staff:
+        return []
     rank = rank_table().rank_for(user.points)
     if rank is None:
         return []

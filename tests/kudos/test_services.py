@@ -178,3 +178,9 @@ def test_a_replayed_credit_racing_in_loses_to_the_constraint(member):
     with pytest.raises(IntegrityError), transaction.atomic():
         LedgerEntry.objects.create(recipient=member, points=2, reason=Reason.ME_TOO, source_key="thread:1:user:2")
     assert points_of(member) == 2
+
+
+def test_staff_carry_the_staff_badge_and_no_community_rank(staff):
+    from accounts.badges import badges_for
+
+    assert [badge.label for badge in badges_for(staff)] == ["Staff"]
