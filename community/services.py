@@ -22,7 +22,6 @@ Thread.version goes up on every change to what the thread page shows.
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -31,7 +30,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 
-from community import events, permissions, privacy
+from community import events, limits, permissions, privacy
 from community.markdown import render
 from community.models import Answer, AnswerVote, Category, MeToo, Revision, Thread
 
@@ -89,48 +88,21 @@ def _clean_body(body: str, *, min_length: int = 1, what: str = "question") -> st
 
 
 def _count_links(html: str) -> int:
-    return html.count("<a ")
+    return limits.count_links(html)
 
 
-def _check_posting_rate(*, user, kind: str, body_html: str = "") -> None:
+def _check_posting_rate(*, user, kind: str, body_html: str = "", previous_html: str = "") -> None:
     """Apply the privilege limits (questions/answers per day, links per day, seconds between
-    posts) to a new post whose rendered HTML is ``body_html``.
+    posts) to a new post whose rendered HTML is ``body_html``, counting it when it passes.
 
-    Runs queries only when a limit applies, so members without limits pay nothing.
+    ``kind="edit"`` counts only the links an edit adds to ``previous_html``. The counters are
+    in the cache (community.limits), so a post costs no COUNT query; over a limit raises
+    limits.PostingLimitReached, a ValidationError with code "rate_limited".
     """
     from community.hooks import privileges_for
 
-    privileges = privileges_for(user)
-    per_day = privileges.questions_per_day if kind == "question" else privileges.answers_per_day
-    now = timezone.now()
-    model = Thread if kind == "question" else Answer
-    if per_day is not None:
-        posted = model.objects.filter(author=user, created_at__gte=now - timedelta(days=1)).count()
-        if posted >= per_day:
-            plural = "" if per_day == 1 else "s"
-            raise ValidationError(f"You can post {per_day} {kind}{plural} a day at your rank. Please try again tomorrow.")
-    new_links = _count_links(body_html)
-    if privileges.links_per_day is not None and new_links:
-        day = now - timedelta(days=1)
-        earlier = sum(
-            _count_links(html)
-            for model_class in (Thread, Answer)
-            for html in model_class.objects.filter(author=user, created_at__gte=day).values_list("body_html", flat=True)
-        )
-        if earlier + new_links > privileges.links_per_day:
-            raise ValidationError(
-                f"At your rank you can post {privileges.links_per_day} link{'' if privileges.links_per_day == 1 else 's'} "
-                "a day. Please describe the page instead, or try again tomorrow."
-            )
-    if privileges.seconds_between_posts:
-        since = now - timedelta(seconds=privileges.seconds_between_posts)
-        if (
-            Thread.objects.filter(author=user, created_at__gte=since).exists()
-            or Answer.objects.filter(author=user, created_at__gte=since).exists()
-        ):
-            raise ValidationError(
-                f"Please wait {privileges.seconds_between_posts} seconds between posts."
-            )
+    links = max(0, _count_links(body_html) - _count_links(previous_html))
+    limits.check_and_count(user=user, privileges=privileges_for(user), kind=kind, links=links)
 
 
 def _lock_thread(pk: int) -> Thread:
@@ -235,8 +207,10 @@ def edit_question(
     fields = {}
     if changed:
         now = timezone.now()
+        body_html = render(body)
+        _check_posting_rate(user=user, kind="edit", body_html=body_html, previous_html=thread.body_html)
         fields.update(
-            title=title, slug=slugify(title)[:160] or "question", body=body, body_html=render(body), edited_at=now
+            title=title, slug=slugify(title)[:160] or "question", body=body, body_html=body_html, edited_at=now
         )
     if became_private:
         fields.update(
@@ -310,9 +284,11 @@ def edit_answer(*, user, answer: Answer, body: str) -> Answer:
     body = _clean_body(body, min_length=ANSWER_MIN_LENGTH, what="answer")
     if body == answer.body:
         return answer
+    body_html = render(body)
+    _check_posting_rate(user=user, kind="edit", body_html=body_html, previous_html=answer.body_html)
     Revision.objects.create(answer=answer, body=answer.body, edited_by=user)
     answer.body = body
-    answer.body_html = render(body)
+    answer.body_html = body_html
     answer.edited_at = timezone.now()
     answer.save(update_fields=["body", "body_html", "edited_at"])
     _bump_thread(thread)

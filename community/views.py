@@ -10,12 +10,14 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from community import permissions, privacy, services
 from community.forms import AnswerForm, QuestionForm
 from community.hooks import thread_notices
+from community.limits import PostingLimitReached
 from community.markdown import render as render_markdown
 from community.models import Answer, AnswerVote, Category, Flag, MeToo, Revision, Thread
 
@@ -58,6 +60,28 @@ def _problem(request: HttpRequest, exc: Exception) -> str:
     if isinstance(exc, ValidationError):
         return " ".join(exc.messages)
     return str(exc) or "You can't do that here."
+
+
+def _refuse(request: HttpRequest, form, exc: Exception) -> HttpResponse | None:
+    """Put a service's refusal on the form, which keeps what the member typed. Over a posting
+    limit an htmx request gets a 429 with the reason straight away; otherwise None, and the
+    caller renders the page (with _limit_status)."""
+    form.add_error(None, _problem(request, exc))
+    if isinstance(exc, PostingLimitReached) and request.htmx:
+        reason = format_html('<p class="message message-error" role="alert">{}</p>', _problem(request, exc))
+        response = HttpResponse(reason, status=429)
+        response["Retry-After"] = str(exc.retry_after)
+        return response
+    return None
+
+
+def _limit_status(response: HttpResponse, exc: Exception | None) -> HttpResponse:
+    """A page re-rendered because a posting limit refused the post answers 429 (browsers show
+    it like any page) with Retry-After."""
+    if isinstance(exc, PostingLimitReached):
+        response.status_code = 429
+        response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def _answer_url(thread: Thread, answer_pk: int) -> str:
@@ -157,6 +181,7 @@ def ask(request: HttpRequest) -> HttpResponse:
     """Ask a question. "Preview" re-renders the form with the rendered Markdown (the same as
     the live htmx preview), so it works without JavaScript and nothing typed is lost."""
     preview = None
+    refusal = None
     if request.method == "POST":
         form = QuestionForm(request.POST)
         if "preview" in request.POST:
@@ -173,7 +198,9 @@ def ask(request: HttpRequest) -> HttpResponse:
                     is_private=data["is_private"],
                 )
             except (ValidationError, PermissionDenied) as exc:
-                form.add_error(None, _problem(request, exc))
+                refusal = exc
+                if (response := _refuse(request, form, exc)) is not None:
+                    return response
             else:
                 if thread.is_private:
                     _private_message(request, thread, thread.detected_private_data)
@@ -188,7 +215,7 @@ def ask(request: HttpRequest) -> HttpResponse:
             initial["title"] = request.GET["title"][: services.TITLE_MAX_LENGTH]
         form = QuestionForm(initial=initial)
     status = 400 if request.method == "POST" and form.errors and preview is None else 200
-    return render(request, "community/ask.html", {"form": form, "preview": preview}, status=status)
+    return _limit_status(render(request, "community/ask.html", {"form": form, "preview": preview}, status=status), refusal)
 
 
 def _preview_context(title: str, body: str, kind: str = "question") -> dict:
@@ -217,15 +244,19 @@ def answer(request: HttpRequest, pk: int) -> HttpResponse:
     """Post an answer. On bad input the thread page comes back with the error and the text."""
     thread = _visible_thread(request, pk)
     form = AnswerForm(request.POST)
+    refusal = None
     if form.is_valid():
         try:
             posted = services.post_answer(author=request.user, thread=thread, body=form.cleaned_data["body"])
         except (ValidationError, PermissionDenied) as exc:
-            form.add_error(None, _problem(request, exc))
+            refusal = exc
+            if (response := _refuse(request, form, exc)) is not None:
+                return response
         else:
             messages.success(request, "Thanks, your answer is posted.")
             return redirect(_answer_url(thread, posted.pk))
-    return render(request, "community/thread.html", _thread_context(request, thread, answer_form=form), status=400)
+    response = render(request, "community/thread.html", _thread_context(request, thread, answer_form=form), status=400)
+    return _limit_status(response, refusal)
 
 
 def _back_to(request: HttpRequest, thread: Thread, anchor: str = "") -> HttpResponse:
@@ -320,6 +351,7 @@ def edit_question(request: HttpRequest, pk: int) -> HttpResponse:
     thread = _visible_thread(request, pk)
     if not permissions.can_edit_post(request.user, thread):
         raise PermissionDenied("Only the author or staff can edit this question.")
+    refusal = None
     if request.method == "POST":
         form = QuestionForm(request.POST, thread=thread)
         if form.is_valid():
@@ -335,7 +367,9 @@ def edit_question(request: HttpRequest, pk: int) -> HttpResponse:
                     is_private=data["is_private"],
                 )
             except (ValidationError, PermissionDenied) as exc:
-                form.add_error(None, _problem(request, exc))
+                refusal = exc
+                if (response := _refuse(request, form, exc)) is not None:
+                    return response
             else:
                 if edited.is_private and not was_private:
                     detected = edited.detected_private_data if edited.private_reason == Thread.PrivateReason.DETECTED else []
@@ -354,7 +388,8 @@ def edit_question(request: HttpRequest, pk: int) -> HttpResponse:
             },
         )
     status = 400 if form.errors else 200
-    return render(request, "community/edit_question.html", {"form": form, "thread": thread}, status=status)
+    response = render(request, "community/edit_question.html", {"form": form, "thread": thread}, status=status)
+    return _limit_status(response, refusal)
 
 
 @member_required
@@ -362,20 +397,24 @@ def edit_answer(request: HttpRequest, pk: int) -> HttpResponse:
     answer = _visible_answer(request, pk)
     if not permissions.can_edit_post(request.user, answer):
         raise PermissionDenied("Only the author or staff can edit this answer.")
+    refusal = None
     if request.method == "POST":
         form = AnswerForm(request.POST)
         if form.is_valid():
             try:
                 services.edit_answer(user=request.user, answer=answer, body=form.cleaned_data["body"])
             except (ValidationError, PermissionDenied) as exc:
-                form.add_error(None, _problem(request, exc))
+                refusal = exc
+                if (response := _refuse(request, form, exc)) is not None:
+                    return response
             else:
                 messages.success(request, "Your answer is updated.")
                 return redirect(_answer_url(answer.thread, answer.pk))
     else:
         form = AnswerForm(initial={"body": answer.body})
     status = 400 if form.errors else 200
-    return render(request, "community/edit_answer.html", {"form": form, "answer": answer, "thread": answer.thread}, status=status)
+    response = render(request, "community/edit_answer.html", {"form": form, "answer": answer, "thread": answer.thread}, status=status)
+    return _limit_status(response, refusal)
 
 
 @member_required
