@@ -123,3 +123,29 @@ class FlagAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False  # members flag on the site, through community.services.flag_post
+
+
+# --- Tags -----------------------------------------------------------------------------------
+# taggit's admin adds a "merge tags" page guarded only by is_staff. Merging rewrites the tags
+# of every question that carries them, so it takes the permission to change tags, like the
+# changelist action that leads to it; without a selection it goes back to the list.
+
+from django.core.exceptions import PermissionDenied  # noqa: E402
+from django.shortcuts import redirect  # noqa: E402
+from taggit.admin import TagAdmin as TaggitTagAdmin  # noqa: E402
+from taggit.models import Tag  # noqa: E402
+
+
+class TagAdmin(TaggitTagAdmin):
+    def merge_tags_view(self, request):
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        if not request.session.get("selected_tag_ids"):
+            self.message_user(request, "Select the tags to merge first.")
+            return redirect("admin:taggit_tag_changelist")
+        return super().merge_tags_view(request)
+
+
+if admin.site.is_registered(Tag):
+    admin.site.unregister(Tag)
+admin.site.register(Tag, TagAdmin)
