@@ -132,6 +132,33 @@ NONE = lambda w: {}  # noqa: E731
 PRIVATE = ("anonymous", "other")
 NOT_STAFF = ("anonymous", "asker", "other")
 
+def _asker_notification(w) -> int:
+    from notifications.models import Notification
+
+    return Notification.objects.filter(recipient=w.asker).order_by("pk").values_list("pk", flat=True).first()
+
+
+def _unsubscribe_token(w) -> str:
+    from notifications.services import unsubscribe_token
+
+    return unsubscribe_token(user_id=w.asker.pk, kind="answer")
+
+
+def _notification_of(user) -> int:
+    from notifications.models import Notification
+
+    notification = Notification.objects.filter(recipient=user).order_by("pk").first()
+    assert notification is not None, f"the world gives {user} a notification"
+    return notification.pk
+
+
+def _unsubscribe_token(user) -> str:
+    from notifications.models import Kind
+    from notifications.services import unsubscribe_token
+
+    return unsubscribe_token(user_id=user.pk, kind=Kind.values[0])
+
+
 ROUTES: dict[str, list[Variant]] = {
     # --- community
     "community:home": [Variant(NONE, "public"), Variant(NONE, "public", query="show=unanswered&sort=new")],
@@ -204,6 +231,24 @@ ROUTES: dict[str, list[Variant]] = {
     "escalation:redirect": [Variant(T, "action", outsiders=NOT_STAFF)],
     "escalation:resolve": [Variant(T, "action", outsiders=NOT_STAFF)],
     "escalation:reopen": [Variant(T, "action", outsiders=NOT_STAFF)],
+    # --- notifications (the asker's notification: the staff reply on the private thread)
+    "notifications:list": [Variant(NONE, "member")],
+    "notifications:settings": [Variant(NONE, "member")],
+    "notifications:read": [Variant(lambda w: {"pk": _asker_notification(w)}, "action", outsiders=PRIVATE)],
+    "notifications:read_all": [Variant(NONE, "action")],
+    "notifications:unsubscribe": [Variant(lambda w: {"token": _unsubscribe_token(w)}, "public")],
+    # --- notifications
+    "notifications:list": [Variant(NONE, "member")],
+    "notifications:read": [Variant(lambda w: {"pk": _notification_of(w.asker)}, "action", outsiders=PRIVATE)],
+    "notifications:read_all": [Variant(NONE, "action")],
+    "notifications:unsubscribe": [
+        Variant(lambda w: {"token": _unsubscribe_token(w.asker)}, "public"),
+        Variant(lambda w: {"token": "not-a-signed-token"}, "public", expect={r: {400} for r in ROLES}),
+    ],
+    "notifications:settings": [Variant(NONE, "member")],
+    # --- reports (the deflection report)
+    "reports:report": [Variant(NONE, "staff"), Variant(NONE, "staff", query="days=7")],
+    "reports:csv": [Variant(NONE, "staff")],
 }
 
 # allauth's own pages: public by nature (sign in, sign up, password reset...); their

@@ -156,7 +156,8 @@ def test_the_admin_answers_only_staff_and_its_models_only_admins(world, role):
                 status == 403 and (pattern.name or "").endswith(("_add", "_delete", ":autocomplete"))
             ) or (status == 404 and pattern.name is None)
         if not ok:
-            problems.append(f"{role} GET {url} ({pattern.key}): {status}")
+            hint = " (a ModelAdmin's has_*_permission must also ask super())" if role == "staff" else ""
+            problems.append(f"{role} GET {url} ({pattern.key}): {status}{hint}")
         if role in ("anonymous", "asker", "other"):
             assert_no_leak(role, url, response.content.decode(errors="replace"))
     assert not problems, "\n".join(problems)
