@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "community",
     "kudos",
     "escalation",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -154,6 +155,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "escalation.tasks.sweep_due_deadlines",
         "schedule": float(ESCALATION_SWEEP_SECONDS),
     },
+}
+# The deflection report's daily rollup: rebuilds the last REPORT_ROLLUP_DAYS days (outcomes of
+# recent questions still change) every REPORT_ROLLUP_SECONDS. Older days: rebuild_report_stats.
+REPORT_ROLLUP_DAYS = env.int("REPORT_ROLLUP_DAYS", default=35)
+REPORT_ROLLUP_SECONDS = env.int("REPORT_ROLLUP_SECONDS", default=15 * 60)
+CELERY_BEAT_SCHEDULE["reports-rollup"] = {
+    "task": "reports.tasks.rebuild_recent_stats",
+    "schedule": float(REPORT_ROLLUP_SECONDS),
 }
 
 # --- Accounts (django-allauth) ----------------------------------------------------------------

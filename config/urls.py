@@ -5,6 +5,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
+    path("staff/report/", include("reports.urls")),
     path("staff/", include("escalation.urls")),
     path("kudos/", include("kudos.urls")),
     path("", include("community.urls")),
