@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "community",
     "kudos",
     "escalation",
+    "notifications",
     "reports",
 ]
 
@@ -166,6 +167,20 @@ REPORT_ROLLUP_SECONDS = env.int("REPORT_ROLLUP_SECONDS", default=15 * 60)
 CELERY_BEAT_SCHEDULE["reports-rollup"] = {
     "task": "reports.tasks.rebuild_recent_stats",
     "schedule": float(REPORT_ROLLUP_SECONDS),
+}
+
+# Notifications: grouped emails (upvotes: one mail per answer per period) and emails whose
+# after-commit task was lost go out every NOTIFICATION_DIGEST_SECONDS; accept reminders are
+# looked for every NOTIFICATION_REMINDER_SECONDS (the delay itself is an admin setting).
+NOTIFICATION_DIGEST_SECONDS = env.int("NOTIFICATION_DIGEST_SECONDS", default=60 * 60)
+NOTIFICATION_REMINDER_SECONDS = env.int("NOTIFICATION_REMINDER_SECONDS", default=60 * 60)
+CELERY_BEAT_SCHEDULE["notifications-pending-emails"] = {
+    "task": "notifications.tasks.send_pending_emails",
+    "schedule": float(NOTIFICATION_DIGEST_SECONDS),
+}
+CELERY_BEAT_SCHEDULE["notifications-accept-reminders"] = {
+    "task": "notifications.tasks.send_accept_reminders",
+    "schedule": float(NOTIFICATION_REMINDER_SECONDS),
 }
 
 # --- Accounts (django-allauth) ----------------------------------------------------------------

@@ -8,5 +8,6 @@ urlpatterns = [
     path("staff/report/", include("reports.urls")),
     path("staff/", include("escalation.urls")),
     path("kudos/", include("kudos.urls")),
+    path("", include("notifications.urls")),
     path("", include("community.urls")),
 ]

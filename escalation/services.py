@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from community.models import Thread
 from config.tasks import enqueue_on_commit
+from escalation import events
 from escalation.models import (
     Channel,
     Deadline,
@@ -247,7 +248,8 @@ def escalate_thread_if_due(*, thread_id: int, now: datetime | None = None) -> in
 
 
 def notify_staff_of_new_tickets(*, now: datetime | None = None) -> list[int]:
-    """Queue one email to staff listing every ticket not yet announced, and mark them announced.
+    """Announce to staff (escalation.events.new_tickets_swept: the notifications app sends
+    each staff member one digest) every ticket not yet announced, and mark them announced.
 
     Tickets opened by receivers (private threads, flags) between sweeps go out with the next
     sweep's digest, so staff get one email per sweep, never one per ticket.
@@ -263,9 +265,7 @@ def notify_staff_of_new_tickets(*, now: datetime | None = None) -> list[int]:
         if not ids:
             return []
         Ticket.objects.filter(pk__in=ids).update(staff_notified_at=now)
-        from escalation.tasks import send_new_tickets_email
-
-        enqueue_on_commit(send_new_tickets_email, ids)
+        events.new_tickets_swept.send(sender=Ticket, ticket_ids=ids)
     return ids
 
 
@@ -275,7 +275,7 @@ def notify_staff_of_new_tickets(*, now: datetime | None = None) -> list[int]:
 @transaction.atomic(savepoint=False)
 def record_staff_answer(*, answer, now: datetime | None = None) -> Ticket | None:
     """An official (staff) answer: the first staff response on the active ticket, which now
-    waits on the customer; the asker is emailed after commit. Opens no ticket."""
+    waits on the customer; the asker is told (escalation.events.staff_replied). Opens no ticket."""
     now = now or timezone.now()
     ticket = Ticket.objects.select_for_update().filter(thread_id=answer.thread_id).active().first()
     if ticket is not None:
@@ -287,9 +287,7 @@ def record_staff_answer(*, answer, now: datetime | None = None) -> Ticket | None
         Ticket.objects.filter(pk=ticket.pk).update(**changes)
         _record(ticket, TicketEvent.Action.ANSWERED, actor=answer.author, now=now)
         ticket.refresh_from_db()
-    from escalation.tasks import send_staff_reply_email
-
-    enqueue_on_commit(send_staff_reply_email, answer.pk)
+    events.staff_replied.send(sender=Ticket, answer=answer, ticket=ticket)
     return ticket
 
 
@@ -326,9 +324,11 @@ def record_solution_accepted(*, thread: Thread, user, now: datetime | None = Non
         return None
     _record(ticket, TicketEvent.Action.CUSTOMER, actor=user, detail="A solution was accepted", now=now)
     if ticket.reason != Ticket.Reason.FLAGGED:
+        previous_status = ticket.status
         Ticket.objects.filter(pk=ticket.pk).update(status=Ticket.Status.RESOLVED, resolved_at=now)
         _record(ticket, TicketEvent.Action.RESOLVED, actor=user, detail="Solved in the thread", now=now)
         ticket.refresh_from_db()
+        events.ticket_status_changed.send(sender=Ticket, ticket=ticket, previous_status=previous_status, actor=user)
     return ticket
 
 
@@ -425,12 +425,13 @@ def answer_ticket(*, ticket_id: int, staff, body: str):
 
 def redirect_ticket(*, ticket_id: int, staff, channel: Channel, now: datetime | None = None) -> Ticket:
     """Send the customer to a specialised channel: the ticket is closed as redirected and the
-    asker is emailed the channel's instructions after commit."""
+    asker is emailed the channel's instructions after commit (escalation.events)."""
     now = now or timezone.now()
     with transaction.atomic():
         ticket = _locked_ticket(ticket_id)
         if not ticket.is_active:
             raise TicketActionError(f"This ticket is {ticket.get_status_display().lower()}; reopen it first.")
+        previous_status = ticket.status
         ticket.status = Ticket.Status.REDIRECTED
         ticket.channel = channel
         ticket.resolved_at = now
@@ -440,9 +441,8 @@ def redirect_ticket(*, ticket_id: int, staff, channel: Channel, now: datetime | 
             ticket.first_response_at = now
         ticket.save(update_fields=["status", "channel", "resolved_at", "assignee", "claimed_at", "first_response_at"])
         _record(ticket, TicketEvent.Action.REDIRECTED, actor=staff, detail=channel.name, now=now)
-        from escalation.tasks import send_channel_email
-
-        enqueue_on_commit(send_channel_email, ticket.pk)
+        # The asker is emailed the channel's instructions (by the notifications app).
+        events.ticket_status_changed.send(sender=Ticket, ticket=ticket, previous_status=previous_status, actor=staff)
     return ticket
 
 
@@ -452,12 +452,14 @@ def resolve_ticket(*, ticket_id: int, staff, now: datetime | None = None) -> Tic
         ticket = _locked_ticket(ticket_id)
         if not ticket.is_active:
             raise TicketActionError(f"This ticket is already {ticket.get_status_display().lower()}.")
+        previous_status = ticket.status
         ticket.status = Ticket.Status.RESOLVED
         ticket.resolved_at = now
         if ticket.assignee_id is None:
             ticket.assignee, ticket.claimed_at = staff, now
         ticket.save(update_fields=["status", "resolved_at", "assignee", "claimed_at"])
         _record(ticket, TicketEvent.Action.RESOLVED, actor=staff, now=now)
+        events.ticket_status_changed.send(sender=Ticket, ticket=ticket, previous_status=previous_status, actor=staff)
     return ticket
 
 
@@ -465,6 +467,7 @@ def _reopen(ticket: Ticket, *, actor, detail: str, now: datetime) -> Ticket:
     """Reopen a resolved or redirected ticket whose row the caller holds. The database refuses
     if another ticket of the thread is active (one active ticket per thread)."""
     policy = policy_for(category_id=ticket.thread.category_id)
+    previous_status = ticket.status
     ticket.status = Ticket.Status.CLAIMED if ticket.assignee_id else Ticket.Status.OPEN
     ticket.resolved_at = None
     ticket.due_at = now + policy.staff_response
@@ -474,6 +477,7 @@ def _reopen(ticket: Ticket, *, actor, detail: str, now: datetime) -> Ticket:
     except IntegrityError:
         raise TicketActionError("Another ticket for this thread is already open.") from None
     _record(ticket, TicketEvent.Action.REOPENED, actor=actor, detail=detail, now=now)
+    events.ticket_status_changed.send(sender=Ticket, ticket=ticket, previous_status=previous_status, actor=actor)
     return ticket
 
 

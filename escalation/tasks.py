@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from escalation import emails, services
+from escalation import services
 
 
 @shared_task(name="escalation.tasks.sweep_due_deadlines")
@@ -21,17 +21,3 @@ def sweep_due_deadlines() -> int:
 def escalate_if_due(thread_id: int) -> int:
     return services.escalate_thread_if_due(thread_id=thread_id)
 
-
-@shared_task(name="escalation.tasks.send_new_tickets_email")
-def send_new_tickets_email(ticket_ids: list[int]) -> int:
-    return emails.send_new_tickets_email(ticket_ids=ticket_ids)
-
-
-@shared_task(name="escalation.tasks.send_staff_reply_email")
-def send_staff_reply_email(answer_id: int) -> int:
-    return emails.send_staff_reply_email(answer_id=answer_id)
-
-
-@shared_task(name="escalation.tasks.send_channel_email")
-def send_channel_email(ticket_id: int) -> int:
-    return emails.send_channel_email(ticket_id=ticket_id)

@@ -17,7 +17,6 @@ from django.db.models import F, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from config.tasks import enqueue_on_commit
 from kudos.models import LedgerEntry, PointRule, RankNotice, Reason
 from kudos.selectors import bump_rank_version, rank_table
 
@@ -47,16 +46,17 @@ def _move_points(*, recipient_id: int, points: int) -> None:
 
 
 def _notify_rank_up(*, user_id: int, rank) -> RankNotice | None:
-    """Store the notice and queue the email, once per member and rank: dropping below a
+    """Store the notice and announce it (kudos.events.rank_reached: the notifications app
+    tells the member on the site and by email), once per member and rank: dropping below a
     threshold and climbing back (an unvote, a vote) is not news."""
-    from kudos import tasks
+    from kudos.events import rank_reached
     from kudos.middleware import flag_notice
 
     if RankNotice.objects.filter(user_id=user_id, rank_id=rank.id).exists():
         return None
     notice = RankNotice.objects.create(user_id=user_id, rank_id=rank.id, rank_name=rank.name)
     transaction.on_commit(lambda: flag_notice(user_id))
-    enqueue_on_commit(tasks.send_rank_up_email, notice.pk)
+    rank_reached.send(sender=RankNotice, notice=notice, rank=rank)
     return notice
 
 

@@ -132,18 +132,6 @@ NONE = lambda w: {}  # noqa: E731
 PRIVATE = ("anonymous", "other")
 NOT_STAFF = ("anonymous", "asker", "other")
 
-def _asker_notification(w) -> int:
-    from notifications.models import Notification
-
-    return Notification.objects.filter(recipient=w.asker).order_by("pk").values_list("pk", flat=True).first()
-
-
-def _unsubscribe_token(w) -> str:
-    from notifications.services import unsubscribe_token
-
-    return unsubscribe_token(user_id=w.asker.pk, kind="answer")
-
-
 def _notification_of(user) -> int:
     from notifications.models import Notification
 
@@ -231,12 +219,6 @@ ROUTES: dict[str, list[Variant]] = {
     "escalation:redirect": [Variant(T, "action", outsiders=NOT_STAFF)],
     "escalation:resolve": [Variant(T, "action", outsiders=NOT_STAFF)],
     "escalation:reopen": [Variant(T, "action", outsiders=NOT_STAFF)],
-    # --- notifications (the asker's notification: the staff reply on the private thread)
-    "notifications:list": [Variant(NONE, "member")],
-    "notifications:settings": [Variant(NONE, "member")],
-    "notifications:read": [Variant(lambda w: {"pk": _asker_notification(w)}, "action", outsiders=PRIVATE)],
-    "notifications:read_all": [Variant(NONE, "action")],
-    "notifications:unsubscribe": [Variant(lambda w: {"token": _unsubscribe_token(w)}, "public")],
     # --- notifications
     "notifications:list": [Variant(NONE, "member")],
     "notifications:read": [Variant(lambda w: {"pk": _notification_of(w.asker)}, "action", outsiders=PRIVATE)],

@@ -1,0 +1,310 @@
+"""Every write of the notifications app.
+
+``notify`` runs inside the transaction of the event it reports (it is called from
+notifications.receivers), so the row commits or rolls back with the event; emails and the bell's
+cache are touched only after commit. Nothing here reveals a private thread: ``notify`` refuses
+a recipient who may not see the thread, and notifications.models.NotificationQuerySet.shown_to
+hides rows about threads that became private since.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.core import signing
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, F, OuterRef, Q
+from django.utils import timezone
+
+from config.tasks import enqueue_on_commit
+from notifications.models import (
+    DIGEST_KINDS,
+    STAFF_ONLY_KINDS,
+    Kind,
+    Notification,
+    NotificationPreference,
+    NotificationSettings,
+)
+
+UNREAD_KEY = "notifications:unread:{user_id}"
+UNREAD_TIMEOUT = 24 * 3600
+UNSUBSCRIBE_SALT = "notifications.unsubscribe"
+# A pending immediate email older than this was lost on its way (a broker restart): the
+# periodic mailer sends it.
+LOST_EMAIL_AFTER = timedelta(minutes=5)
+
+
+# --- Rules ------------------------------------------------------------------------------------
+
+
+def can_see_thread(user, thread) -> bool:
+    """The same rule as Thread.objects.visible_to, for one thread already loaded."""
+    if user is None or not user.is_active:
+        return False
+    if user.is_staff:
+        return True
+    if thread.is_deleted:
+        return False
+    if thread.author_id == user.pk:
+        return True
+    return not (thread.is_private or thread.is_hidden)
+
+
+def kinds_for(user) -> list[str]:
+    """The kinds this member can receive (and set preferences for)."""
+    return [k for k in Kind.values if user.is_staff or k not in STAFF_ONLY_KINDS]
+
+
+def preferences_for(user) -> dict[str, tuple[bool, bool]]:
+    """{kind: (on_site, email)} for every kind the member can receive. One query."""
+    prefs = {kind: (True, True) for kind in kinds_for(user)}
+    for kind, on_site, email in NotificationPreference.objects.filter(user=user).values_list("kind", "on_site", "email"):
+        if kind in prefs:
+            prefs[kind] = (on_site, email)
+    return prefs
+
+
+def preference_for(user, kind: str) -> tuple[bool, bool]:
+    """(on_site, email) for one kind. One query."""
+    if kind in STAFF_ONLY_KINDS and not user.is_staff:
+        return (False, False)
+    row = NotificationPreference.objects.filter(user=user, kind=kind).values_list("on_site", "email").first()
+    return row or (True, True)
+
+
+# --- The bell's count -------------------------------------------------------------------------
+
+
+def unread_count(user) -> int:
+    """Unread on-site notifications the member may open: from the cache, else one query."""
+    key = UNREAD_KEY.format(user_id=user.pk)
+    count = cache.get(key)
+    if count is None:
+        count = Notification.objects.shown_to(user).unread().count()
+        cache.set(key, count, timeout=UNREAD_TIMEOUT)
+    return count
+
+
+def _forget_unread_count(user_id: int) -> None:
+    """Drop the cached count once the change that alters it has committed (a reader in
+    between would otherwise cache the old value again)."""
+    key = UNREAD_KEY.format(user_id=user_id)
+    transaction.on_commit(lambda: cache.delete(key))
+
+
+# --- Writing notifications --------------------------------------------------------------------
+
+
+def notify(
+    *,
+    recipient,
+    kind: str,
+    text: str,
+    thread=None,
+    answer=None,
+    actor=None,
+    group_key: str = "",
+    data: dict | None = None,
+    now: datetime | None = None,
+) -> Notification | None:
+    """Tell ``recipient`` about an event, honouring their preferences for ``kind``.
+
+    Returns None (and writes nothing) when the recipient is the actor, is inactive, may not
+    receive this kind, or may not see ``thread``. With ``group_key`` the event is merged into
+    the recipient's unread row with the same key (locked first), whose count goes up; such
+    kinds are mailed by the periodic digest. Other kinds are mailed after commit.
+    Call inside the event's transaction.
+    """
+    now = now or timezone.now()
+    if recipient is None or not recipient.is_active:
+        return None
+    if actor is not None and actor.pk == recipient.pk:
+        return None
+    if kind in STAFF_ONLY_KINDS and not recipient.is_staff:
+        return None
+    if thread is not None and not can_see_thread(recipient, thread):
+        return None
+    on_site, email = preference_for(recipient, kind)
+    email_status = Notification.EmailStatus.PENDING if email else Notification.EmailStatus.NONE
+    text = text[:300]
+    with transaction.atomic(savepoint=False):
+        if group_key:
+            current = (
+                Notification.objects.select_for_update()
+                .filter(recipient=recipient, group_key=group_key, read_at__isnull=True)
+                .order_by("-created_at", "-pk")
+                .first()
+            )
+            if current is not None:
+                changes = {"count": F("count") + 1, "created_at": now, "actor": actor, "text": text}
+                if email:
+                    changes["email_status"] = Notification.EmailStatus.PENDING
+                Notification.objects.filter(pk=current.pk).update(**changes)
+                current.refresh_from_db()
+                return current
+        notification = Notification.objects.create(
+            recipient=recipient,
+            kind=kind,
+            thread=thread,
+            answer=answer,
+            actor=actor,
+            text=text,
+            data=data or {},
+            created_at=now,
+            group_key=group_key,
+            on_site=on_site,
+            email_status=email_status,
+        )
+    if on_site:
+        _forget_unread_count(recipient.pk)
+    if email and kind not in DIGEST_KINDS:
+        from notifications.tasks import send_notification_email
+
+        enqueue_on_commit(send_notification_email, notification.pk)
+    return notification
+
+
+def hide_from_outsiders(*, thread) -> int:
+    """A thread became private: its notifications of anyone but the author and staff leave
+    the bell and are never mailed. Returns how many rows changed."""
+    rows = Notification.objects.filter(thread=thread).exclude(recipient_id=thread.author_id).exclude(recipient__is_staff=True)
+    recipients = set(rows.values_list("recipient_id", flat=True))
+    changed = rows.update(on_site=False, email_status=Notification.EmailStatus.SKIPPED)
+    for user_id in recipients:
+        _forget_unread_count(user_id)
+    return changed
+
+
+def mark_read(*, user, notification_id: int) -> Notification:
+    """Mark one of the member's own notifications read. Raises Notification.DoesNotExist for
+    anyone else's. Marking a read one again changes nothing."""
+    with transaction.atomic():
+        notification = Notification.objects.select_for_update().get(pk=notification_id, recipient=user)
+        if notification.read_at is None:
+            notification.read_at = timezone.now()
+            Notification.objects.filter(pk=notification.pk).update(read_at=notification.read_at)
+            _forget_unread_count(user.pk)
+    return notification
+
+
+def mark_all_read(*, user) -> int:
+    """Mark every unread notification of the member read. Returns how many."""
+    with transaction.atomic():
+        changed = Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())
+        if changed:
+            _forget_unread_count(user.pk)
+    return changed
+
+
+def set_preferences(*, user, choices: dict[str, tuple[bool, bool]]) -> dict[str, tuple[bool, bool]]:
+    """Store the member's (on_site, email) choice for each kind given; kinds they cannot
+    receive are ignored. Returns all their preferences."""
+    allowed = set(kinds_for(user))
+    with transaction.atomic():
+        for kind, (on_site, email) in choices.items():
+            if kind not in allowed:
+                continue
+            NotificationPreference.objects.update_or_create(
+                user=user, kind=kind, defaults={"on_site": bool(on_site), "email": bool(email)}
+            )
+        _forget_unread_count(user.pk)
+    return preferences_for(user)
+
+
+# --- Unsubscribe links ------------------------------------------------------------------------
+
+
+def unsubscribe_token(*, user_id: int, kind: str) -> str:
+    """A signed token naming a member and a kind; it does not expire, like any unsubscribe
+    link in an old email must keep working."""
+    return signing.dumps({"u": user_id, "k": kind}, salt=UNSUBSCRIBE_SALT, compress=False)
+
+
+def read_unsubscribe_token(token: str):
+    """(user, kind) for a valid token, else None."""
+    from django.contrib.auth import get_user_model
+
+    try:
+        payload = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    except signing.BadSignature:
+        return None
+    if not isinstance(payload, dict) or payload.get("k") not in Kind.values:
+        return None
+    user = get_user_model().objects.filter(pk=payload.get("u")).first()
+    if user is None:
+        return None
+    return user, payload["k"]
+
+
+def unsubscribe(*, user, kind: str) -> None:
+    """Stop emails of this kind for the member (on-site stays as it was)."""
+    on_site, _ = preference_for(user, kind)
+    set_preferences(user=user, choices={kind: (on_site, False)})
+
+
+# --- Periodic work ----------------------------------------------------------------------------
+
+
+def send_pending_emails(*, now: datetime | None = None) -> int:
+    """Mail what waits: every grouped (upvote) row with votes not mailed yet, one mail per
+    answer per run, and immediate emails whose task was lost. Returns how many were sent."""
+    from notifications.emails import send_notification_email
+
+    now = now or timezone.now()
+    pending = Notification.objects.filter(email_status=Notification.EmailStatus.PENDING)
+    ids = list(
+        pending.filter(kind__in=list(DIGEST_KINDS)).values_list("pk", flat=True)
+    ) + list(
+        pending.exclude(kind__in=list(DIGEST_KINDS)).filter(created_at__lte=now - LOST_EMAIL_AFTER).values_list("pk", flat=True)
+    )
+    return sum(send_notification_email(notification_id=pk, now=now) for pk in ids)
+
+
+def send_accept_reminders(*, now: datetime | None = None, batch_size: int = 500) -> int:
+    """Remind askers, once per thread, to accept an answer: threads without a solution where
+    a helpful answer (upvoted or official) from someone else arrived at least
+    NotificationSettings.accept_reminder_days ago. Returns how many reminders were written.
+    The one-reminder-per-thread constraint keeps two runs from writing a second one."""
+    from community.models import Answer, Thread
+
+    now = now or timezone.now()
+    days = NotificationSettings.load().accept_reminder_days
+    cutoff = now - timedelta(days=days)
+    is_helpful = Q(upvote_count__gte=1) | Q(is_official=True)
+    helpful = (
+        Answer.objects.filter(thread=OuterRef("pk"), is_deleted=False, is_hidden=False, created_at__lte=cutoff)
+        .exclude(author=OuterRef("author"))
+        .filter(is_helpful)
+    )
+    reminded = Notification.objects.filter(kind=Kind.ACCEPT_REMINDER, thread=OuterRef("pk"))
+    threads = list(
+        Thread.objects.filter(solution__isnull=True, is_deleted=False, is_hidden=False)
+        .filter(Exists(helpful))
+        .exclude(Exists(reminded))
+        .select_related("author")
+        .order_by("pk")[:batch_size]
+    )
+    written = 0
+    for thread in threads:
+        answer = (
+            Answer.objects.filter(thread=thread, is_deleted=False, is_hidden=False, created_at__lte=cutoff)
+            .exclude(author_id=thread.author_id)
+            .filter(is_helpful)
+            .order_by("-is_official", "-upvote_count", "created_at")
+            .first()
+        )
+        try:
+            with transaction.atomic():
+                if notify(
+                    recipient=thread.author,
+                    kind=Kind.ACCEPT_REMINDER,
+                    thread=thread,
+                    answer=answer,
+                    text=f"Did an answer solve “{thread.title}”? Accept it so others find it.",
+                    now=now,
+                ):
+                    written += 1
+        except IntegrityError:
+            continue  # another run reminded this asker first
+    return written

@@ -1,0 +1,82 @@
+"""Helpers for the notification tests: every event is made through the real services of
+community, kudos and escalation, so the receivers under test run exactly as in production."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from community import services as community
+from escalation import services as escalation
+from escalation.models import Ticket
+from kudos.services import award_points
+from notifications import services
+from notifications.models import Kind, Notification
+from tests.factories import StaffFactory, UserFactory
+
+_counter = itertools.count(1)
+
+
+def ask(author, category, *, is_private: bool = False, body: str = "How do I export my calendar to a CSV file?"):
+    n = next(_counter)
+    return community.ask_question(
+        author=author, category=category, title=f"Calendar export question {n}", body=body, is_private=is_private
+    )
+
+
+def answer(author, thread, body: str = "Open Settings, then Export, and pick CSV."):
+    return community.post_answer(author=author, thread=thread, body=body)
+
+
+def trigger(kind: str, recipient, category, capture) -> None:
+    """Make one event of ``kind`` that concerns ``recipient`` (through the services), running
+    the after-commit callbacks and, where a kind is mailed by a periodic task, that task."""
+    if kind == Kind.ANSWER:
+        thread = ask(recipient, category)
+        with capture(execute=True):
+            answer(UserFactory(), thread)
+    elif kind == Kind.ACCEPTED:
+        asker = UserFactory()
+        thread = ask(asker, category)
+        reply = answer(recipient, thread)
+        with capture(execute=True):
+            community.accept_answer(user=asker, answer=reply)
+    elif kind == Kind.UPVOTED:
+        thread = ask(UserFactory(), category)
+        reply = answer(recipient, thread)
+        with capture(execute=True):
+            community.upvote_answer(user=UserFactory(), answer=reply)
+        with capture(execute=True):
+            services.send_pending_emails()
+    elif kind == Kind.RANK:
+        with capture(execute=True):
+            award_points(staff=StaffFactory(), member=recipient, points=50, note="Great help")
+    elif kind == Kind.SUPPORT:
+        thread = ask(recipient, category, is_private=True)
+        ticket = Ticket.objects.get(thread=thread)
+        with capture(execute=True):
+            escalation.answer_ticket(ticket_id=ticket.pk, staff=StaffFactory(), body="We refunded it.")
+    elif kind == Kind.ACCEPT_REMINDER:
+        thread = ask(recipient, category)
+        reply = answer(UserFactory(), thread)
+        community.upvote_answer(user=UserFactory(), answer=reply)
+        # Only the reminder is under test here, not the answer's own notification.
+        Notification.objects.filter(recipient=recipient, kind=Kind.ANSWER).delete()
+        with time_machine.travel(timezone.now() + timedelta(days=4), tick=False):
+            with capture(execute=True):
+                services.send_accept_reminders()
+    elif kind == Kind.NEW_TICKETS:
+        ask(UserFactory(), category, is_private=True)
+        with capture(execute=True):
+            escalation.notify_staff_of_new_tickets()
+    else:  # pragma: no cover
+        raise AssertionError(kind)
+
+
+@pytest.fixture
+def fire(category, django_capture_on_commit_callbacks):
+    return lambda kind, recipient: trigger(kind, recipient, category, django_capture_on_commit_callbacks)
