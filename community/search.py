@@ -36,6 +36,7 @@ MAX_QUERY_LENGTH = 200
 SOLVED_BOOST = 1.5
 SIMILAR_LIMIT = 5
 SIMILAR_MIN_TITLE = 3
+SIMILAR_CANDIDATES = 200
 SNIPPET_CHARS = 220
 
 # Markers that ts_headline puts around matches. They are private-use characters that are
@@ -241,8 +242,17 @@ def similar_threads(*, title: str, limit: int = SIMILAR_LIMIT) -> list[Thread]:
             rank = SearchRank(vector, ts_query)
         else:
             rank = Value(0.0, output_field=FloatField())
+        # Score at most SIMILAR_CANDIDATES matches, the most recently active: common words can
+        # match a large share of all threads, and ranking every one of them on each keystroke
+        # costs far more than these suggestions are worth.
+        # Fetched first as a plain list: as a subquery the planner may re-run the match per row.
+        candidates = list(
+            threads.filter(match).order_by("-last_activity_at").values_list("pk", flat=True)[:SIMILAR_CANDIDATES]
+        )
+        if not candidates:
+            return []
         threads = (
-            threads.filter(match)
+            threads.filter(pk__in=candidates)
             .annotate(score=rank + TrigramSimilarity("title", title))
             .order_by(
                 Case(When(solution__isnull=False, then=Value(0)), default=Value(1)),
