@@ -11,6 +11,8 @@ Receivers:
 - kudos.receivers: points for upvotes, accepted answers, "I have this too", and taking them back.
 - escalation.receivers: deadlines set / cleared / moved, tickets for private, still-needs-help
   and flagged posts.
+- notifications.receivers: the asker hears of answers, the answerer of accepts and (grouped)
+  upvotes; a thread made private hides its notifications from everyone but author and staff.
 """
 
 from django.dispatch import Signal
