@@ -229,3 +229,11 @@ def test_notes_are_never_shown_to_the_asker(client, staff, member, category):
     services.add_ticket_note(ticket_id=ticket.pk, staff=staff, body="Internal: suspected fraud")
     client.force_login(member)
     assert b"suspected fraud" not in client.get(ticket.thread.get_absolute_url()).content
+
+
+def test_the_queue_links_staff_to_flagged_posts(client, staff):
+    from django.urls import reverse
+
+    client.force_login(staff)
+    response = client.get(reverse("escalation:queue"))
+    assert reverse("community:moderation").encode() in response.content
