@@ -15,3 +15,13 @@
     });
   });
 })();
+
+// --- Security: posting limits ---------------------------------------------------------------
+// htmx does not swap error responses; a 429 from a posting limit carries its reason as a small
+// message (community.views._refuse), so show it where the answer would have gone.
+document.addEventListener("htmx:beforeSwap", function (event) {
+  if (event.detail.xhr && event.detail.xhr.status === 429) {
+    event.detail.shouldSwap = true;
+    event.detail.isError = false;
+  }
+});
