@@ -92,3 +92,26 @@ def test_python_percentile_interpolates_like_percentile_cont():
     assert percentile([1, 2, 3, 4], 0.5) == 2.5
     assert percentile([4, 1, 3, 2, 5, 0.5], 0.9) == 4.5
     assert percentile([timedelta(hours=2), timedelta(hours=4)], 0.5) == timedelta(hours=3)
+
+
+def test_the_report_indexes_exist_on_the_community_tables(db):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        threads = connection.introspection.get_constraints(cursor, "community_thread")
+        answers = connection.introspection.get_constraints(cursor, "community_answer")
+    assert threads["report_thread_cohort"]["columns"][0] == "created_at"
+    assert answers["report_answer_created"]["columns"][0] == "created_at"
+
+
+def test_the_postgres_percentile_aggregate_matches_the_python_one(dataset, today, on_postgres):
+    from django.db.models import F, FloatField
+
+    from community.models import Thread
+    from reports.selectors import PercentileCont
+
+    values = list(Thread.objects.filter(first_answer_at__isnull=False).values_list("answer_count", flat=True))
+    got = Thread.objects.filter(first_answer_at__isnull=False).aggregate(
+        p=PercentileCont(F("answer_count"), 0.9, output_field=FloatField())
+    )["p"]
+    assert got == pytest.approx(percentile(values, 0.9))
