@@ -58,6 +58,7 @@ def on_answer_upvoted(sender, *, answer, voter, **kwargs) -> None:
         actor=voter,
         group_key=f"upvoted:answer:{answer.pk}",
         text=f"Your answer to “{_title(thread)}” helped someone.",
+        grouped_text=f"Your answer to “{_title(thread)}” helped " + "{count} people.",
     )
 
 

@@ -105,6 +105,7 @@ def notify(
     answer=None,
     actor=None,
     group_key: str = "",
+    grouped_text: str = "",
     data: dict | None = None,
     now: datetime | None = None,
 ) -> Notification | None:
@@ -112,8 +113,9 @@ def notify(
 
     Returns None (and writes nothing) when the recipient is the actor, is inactive, may not
     receive this kind, or may not see ``thread``. With ``group_key`` the event is merged into
-    the recipient's unread row with the same key (locked first), whose count goes up; such
-    kinds are mailed by the periodic digest. Other kinds are mailed after commit.
+    the recipient's unread row with the same key (locked first), whose count goes up and whose
+    text becomes ``grouped_text`` with "{count}" replaced; such kinds are mailed by the periodic
+    digest. Other kinds are mailed after commit.
     Call inside the event's transaction.
     """
     now = now or timezone.now()
@@ -137,6 +139,8 @@ def notify(
                 .first()
             )
             if current is not None:
+                if grouped_text:
+                    text = grouped_text.replace("{count}", str(current.count + 1))[:300]
                 changes = {"count": F("count") + 1, "created_at": now, "actor": actor, "text": text}
                 if email:
                     changes["email_status"] = Notification.EmailStatus.PENDING

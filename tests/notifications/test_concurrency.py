@@ -10,7 +10,7 @@ from notifications import services
 from notifications.models import Kind, Notification
 from tests.factories import CategoryFactory, UserFactory
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_racing_upvotes_on_one_answer_are_counted_in_one_notification(on_postgres):

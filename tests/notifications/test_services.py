@@ -59,6 +59,7 @@ def test_upvotes_on_one_answer_make_one_notification_and_one_mail_per_period(mem
     assert _mails(member) == []  # no mail per vote
     row = Notification.objects.get(recipient=member, kind=Kind.UPVOTED)
     assert (row.count, row.email_status) == (3, "pending")
+    assert row.text == f"Your answer to “{thread.title}” helped 3 people."
     assert services.unread_count(member) == 1
 
     assert services.send_pending_emails() == 1
