@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from reports.models import DailyCategoryStats
+from reports.models import DailyCategoryStats, ReportSettings
 from reports.selectors import COUNT_FIELDS, Period, daily_counts
 
 
@@ -18,11 +18,14 @@ def rebuild_daily_stats(*, first_day: date, last_day: date) -> int:
     number of rows written.
 
     Replaces the rows of those days in one transaction, so a reader sees the old rows or the
-    new ones, never a half-built day; days without questions get no row. Idempotent: running it
-    twice, or two workers at once (the unique day+category constraint), changes nothing more.
+    new ones, never a half-built day; days without questions get no row. Idempotent. Rebuilds
+    queue on the ReportSettings row lock, so two at once (a beat run and a worker start, or the
+    command) never delete each other's fresh rows half-way.
     """
     if last_day < first_day:
         raise ValueError("last_day is before first_day")
+    ReportSettings.load()
+    ReportSettings.objects.select_for_update().get(pk=1)
     period = Period(first_day, last_day)
     now = timezone.now()
     rows = [

@@ -45,3 +45,12 @@ def test_report_settings_are_one_row_with_a_default_cost(db):
     first = ReportSettings.load()
     assert ReportSettings.load().pk == first.pk == 1
     assert (str(first.cost_per_ticket), first.currency) == ("25.00", "EUR")
+
+
+def test_a_starting_worker_rebuilds_the_recent_days_once(dataset, settings):
+    from celery.signals import worker_ready
+
+    settings.REPORT_ROLLUP_DAYS = 11  # 10 to 20 March
+    with time_machine.travel(at(20, 12), tick=False):
+        worker_ready.send(sender=None)
+    assert DailyCategoryStats.objects.count() == 4
