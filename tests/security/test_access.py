@@ -238,4 +238,43 @@ def test_a_thread_that_becomes_private_disappears_from_everything_others_see(wor
     client.force_login(world.asker)
     assert client.get(thread.get_absolute_url()).status_code == 404
     for path in ("/", "/search/?q=calendar+sync", "/tags/sync/", f"/u/{world.other.username}/", "/kudos/leaderboard/"):
-        assert thread.title not in client.get(path).content.decode(), path
+        html = client.get(path).content.decode()
+        assert thread.title not in html and f'href="/t/{thread.pk}/' not in html, path
+
+
+def test_a_thread_made_private_is_gone_at_once_for_anonymous_visitors_too(world):
+    """Anonymous pages may be served from a cache: making a thread private must still take it
+    off every page at once."""
+    from community import services
+
+    thread = world.public_thread
+    anonymous = Client()
+    pages = [thread.get_absolute_url(), "/", "/search/?q=calendar+sync", "/tags/sync/", f"/c/{world.category.slug}/"]
+    link = f'href="/t/{thread.pk}/'  # search highlights words, so look for the link, not the title
+    for path in pages:  # seen (and perhaps cached) while public
+        assert thread.title in anonymous.get(path).content.decode() or path != pages[0], path
+        assert link in anonymous.get(path).content.decode() or path == pages[0], path
+    services.edit_question(user=world.other, thread=thread, title=thread.title, body=thread.body, is_private=True)
+    assert anonymous.get(thread.get_absolute_url()).status_code == 404
+    for path in pages[1:]:
+        assert link not in anonymous.get(path).content.decode(), f"{path} still lists the thread made private"
+
+
+def test_every_page_is_served_with_a_nonce_that_matches_its_scripts(world):
+    """Cached or not, the CSP header names the nonce the page's scripts carry. Signed-in
+    members always get a fresh nonce; anonymous visitors may share a stored copy of a page
+    (community.pagecache), whose body is fixed, so nothing can be injected into it later."""
+    import re
+
+    def nonce(response):
+        return re.search(r"'nonce-([^']+)'", response["Content-Security-Policy"]).group(1)
+
+    members = [client_for(world, "asker"), client_for(world, "other")]
+    for path in ("/", world.public_thread.get_absolute_url(), "/accounts/login/", "/search/?q=sync"):
+        for client in (Client(), Client(), *members):
+            response = client.get(path)
+            if response.status_code != 200:
+                continue  # the sign-in page sends members home
+            scripts = re.findall(rb"<script[^>]*>", response.content)
+            assert scripts and all(f'nonce="{nonce(response)}"'.encode() in tag for tag in scripts), path
+        assert nonce(members[0].get("/")) != nonce(members[1].get("/"))
