@@ -97,7 +97,7 @@ def horizontal_bars(
     width: int = 480, bar_height: int = 22,
 ) -> SafeString:
     """One horizontal bar per (label, value) row, the label above its bar."""
-    gap, label_h = 8, 16
+    gap, label_h = 8, 20
     height = max(1, len(rows)) * (bar_height + label_h + gap)
     top_value = max((n for _, n in rows), default=0) or 1
     plot_w = width - 50
@@ -110,7 +110,7 @@ def horizontal_bars(
             '<text class="chart-label" x="0" y="{}" font-size="12" fill="#24292f">{}</text>'
             '<rect x="0" y="{}" width="{}" height="{}" fill="{}"/>'
             '<text class="chart-label" x="{}" y="{}" font-size="12" fill="#24292f">{}</text></g>',
-            label, n, y + 12, label, y + label_h, f"{max(w, 1 if n else 0):.1f}", bar_height, colour,
+            label, n, y + 16, label, y + label_h, f"{max(w, 1 if n else 0):.1f}", bar_height, colour,
             f"{w + 6:.1f}", y + label_h + bar_height - 6, n,
         ))
     return format_html(
