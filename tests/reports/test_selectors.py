@@ -115,3 +115,17 @@ def test_the_postgres_percentile_aggregate_matches_the_python_one(dataset, today
         p=PercentileCont(F("answer_count"), 0.9, output_field=FloatField())
     )["p"]
     assert got == pytest.approx(percentile(values, 0.9))
+
+
+def test_days_are_calendar_days_in_the_site_time_zone(db, settings):
+    from tests.factories import CategoryFactory, UserFactory
+    from tests.reports.conftest import ask, at
+
+    settings.TIME_ZONE = "Europe/Berlin"  # UTC+1 in March
+    category, asker = CategoryFactory(), UserFactory()
+    ask(asker, category, at(10, 23, 30))  # 00:30 on 11 March in Berlin
+    ask(asker, category, at(10, 22, 30))  # 23:30 on 10 March in Berlin
+    rebuild_daily_stats(first_day=date(2026, 3, 9), last_day=date(2026, 3, 12))
+    assert dict(DailyCategoryStats.objects.values_list("day", "asked")) == {date(2026, 3, 10): 1, date(2026, 3, 11): 1}
+    report = build_report(period=Period(date(2026, 3, 11), date(2026, 3, 11)), now=at(20, 12))
+    assert report.totals.asked == 1
