@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class CommunityConfig(AppConfig):
     name = "community"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Changes invalidate the pages cached for anonymous visitors (community.pagecache).
+        from community import pagecache
+
+        pagecache.connect()

@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,6 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from community import permissions, privacy, services
+from community.pagecache import THREAD, anonymous_page
 from community.forms import AnswerForm, QuestionForm
 from community.hooks import thread_notices
 from community.limits import PostingLimitReached
@@ -100,7 +101,9 @@ def _thread_context(request: HttpRequest, thread: Thread, *, answer_form: Answer
     flagged_thread, flagged_answers = False, set()
     if user.is_authenticated:
         voted = set(AnswerVote.objects.filter(user=user, answer__thread=thread).values_list("answer_id", flat=True))
-        has_me_too = MeToo.objects.filter(user=user, thread=thread).exists()
+        has_me_too = getattr(thread, "viewer_has_me_too", None)
+        if has_me_too is None:
+            has_me_too = MeToo.objects.filter(user=user, thread=thread).exists()
         flags = Flag.objects.filter(Q(thread=thread) | Q(answer__thread=thread), user=user)
         for thread_id, answer_id in flags.values_list("thread_id", "answer_id"):
             if thread_id:
@@ -152,10 +155,17 @@ def _thread_context(request: HttpRequest, thread: Thread, *, answer_form: Answer
     }
 
 
+@anonymous_page(THREAD)
 def thread_detail(request: HttpRequest, pk: int, slug: str | None = None) -> HttpResponse:
     """A question with its answers. Private, deleted or hidden threads are 404 for everyone
     who may not see them (Thread.objects.visible_to)."""
-    thread = _visible_thread(request, pk)
+    threads = Thread.objects.visible_to(request.user).select_related("category", "author")
+    if request.user.is_authenticated:
+        # The viewer's "I have this too" comes with the thread: one query fewer per page.
+        threads = threads.annotate(
+            viewer_has_me_too=Exists(MeToo.objects.filter(thread=OuterRef("pk"), user=request.user))
+        )
+    thread = get_object_or_404(threads, pk=pk)
     if slug != thread.slug:
         return redirect(thread, permanent=True)
     return render(request, "community/thread.html", _thread_context(request, thread))
@@ -462,6 +472,7 @@ def similar(request: HttpRequest) -> HttpResponse:
     return render(request, "community/_similar.html", {"similar": similar_threads(title=title)})
 
 
+@anonymous_page()
 def search(request: HttpRequest) -> HttpResponse:
     """Full-text search over listed threads (PostgreSQL; word matching on SQLite), with
     category and solved filters. An empty query shows tips; a query without any word finds
@@ -527,11 +538,13 @@ def _thread_list(request: HttpRequest, *, template: str, category=None, tag=None
     return render(request, template, context)
 
 
+@anonymous_page()
 def home(request: HttpRequest) -> HttpResponse:
     """Listed threads, latest activity first, with tabs, filters and the sidebar."""
     return _thread_list(request, template="community/home.html")
 
 
+@anonymous_page()
 def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
     from community.models import Category
 
@@ -539,6 +552,7 @@ def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return _thread_list(request, template="community/category.html", category=category, category_page=True)
 
 
+@anonymous_page()
 def tag_index(request: HttpRequest) -> HttpResponse:
     """Every tag used by a listed thread, with how many listed threads carry it."""
     from community.selectors import tags_with_counts
@@ -546,6 +560,7 @@ def tag_index(request: HttpRequest) -> HttpResponse:
     return render(request, "community/tags.html", {"tags": tags_with_counts()})
 
 
+@anonymous_page()
 def tag_detail(request: HttpRequest, tag: str) -> HttpResponse:
     from taggit.models import Tag
 

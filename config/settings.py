@@ -61,6 +61,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before CSP and sessions: a hit is served with the headers stored with it (community.pagecache).
+    "community.pagecache.AnonymousPageCacheMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -281,3 +283,6 @@ LOGGING = {
 SITE_NAME = env.str("SITE_NAME", default="Peerdesk")
 # The public address, for links in emails (which have no request to build them from).
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# How long a public page rendered for anonymous visitors may be served from the cache; changes
+# invalidate it sooner (community/pagecache.py). 0 turns the page cache off.
+ANONYMOUS_PAGE_CACHE_SECONDS = env.int("ANONYMOUS_PAGE_CACHE_SECONDS", default=300)

@@ -36,3 +36,7 @@ if REDIS_URL:
     CACHES["default"]["KEY_PREFIX"] = "peerdesk-test"  # noqa: F405
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Tests measure and inspect rendered pages; the anonymous page cache is tested on its own in
+# tests/community/test_caching.py, which turns it on.
+ANONYMOUS_PAGE_CACHE_SECONDS = 0
