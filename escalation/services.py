@@ -220,13 +220,87 @@ def sweep_due_deadlines(*, now: datetime | None = None, batch_size: int = SWEEP_
                 .select_for_update(skip_locked=True, of=("self",))
                 .order_by("due_at", "pk")[:batch_size]
             )
-            for deadline in batch:
-                _escalate_deadline(deadline, now=now)
+            _escalate_batch(batch, now=now)
         handled += len(batch)
         if len(batch) < batch_size:
             break
     notify_staff_of_new_tickets(now=now)
     return handled
+
+
+def _deadline_needed(deadline: Deadline) -> bool:
+    thread = deadline.thread
+    return not thread.is_deleted and (
+        thread.first_answer_at is None if deadline.kind == Deadline.Kind.FIRST_ANSWER else thread.solution_id is None
+    )
+
+
+def _policies_for(category_ids: set) -> dict:
+    """category_id -> its policy (else the default row, else the built-in defaults). One query."""
+    rows = list(EscalationPolicy.objects.filter(Q(category_id__in=category_ids) | Q(is_default=True)))
+    default = next((p for p in rows if p.is_default), None) or EscalationPolicy(is_default=True)
+    own = {p.category_id: p for p in rows if not p.is_default}
+    return {category_id: own.get(category_id, default) for category_id in category_ids}
+
+
+def _escalate_batch(batch: list[Deadline], *, now: datetime) -> None:
+    """Escalate a batch of due timers (rows the caller holds FOR UPDATE) exactly as
+    _escalate_deadline would one by one, in a fixed number of queries per batch: the sweep's
+    cost follows what is due, and a thousand due timers take a handful of round trips, not nine
+    each. When a ticket insert collides with one opened meanwhile (a receiver or a countdown
+    task), the batch is redone one by one, which settles each collision as before."""
+    needed = [deadline for deadline in batch if _deadline_needed(deadline)]
+    thread_ids = {deadline.thread_id for deadline in needed}
+    active = {ticket.thread_id: ticket for ticket in Ticket.objects.filter(thread_id__in=thread_ids).active()} if thread_ids else {}
+    policies = _policies_for({d.thread.category_id for d in needed}) if needed else {}
+    new_tickets: list[tuple[Ticket, str]] = []
+    timers: list[tuple[int, str]] = []  # (thread_id, detail) for threads already with staff
+    for deadline in needed:
+        detail = f"{deadline.get_kind_display()} deadline passed"
+        if deadline.thread_id in active:
+            timers.append((deadline.thread_id, detail))
+            continue
+        reason = Ticket.Reason.UNANSWERED if deadline.kind == Deadline.Kind.FIRST_ANSWER else Ticket.Reason.UNSOLVED
+        ticket = Ticket(
+            thread=deadline.thread,
+            reason=reason,
+            due_at=now + policies[deadline.thread.category_id].staff_response,
+            created_at=now,
+        )
+        active[deadline.thread_id] = ticket
+        new_tickets.append((ticket, detail))
+    if new_tickets:
+        try:
+            with transaction.atomic():
+                Ticket.objects.bulk_create([ticket for ticket, _detail in new_tickets])
+        except IntegrityError:
+            for deadline in batch:
+                _escalate_deadline(deadline, now=now)
+            return
+    events_ = [
+        TicketEvent(ticket=ticket, action=TicketEvent.Action.OPENED, detail=detail[:300], created_at=now)
+        for ticket, detail in new_tickets
+    ] + [
+        TicketEvent(ticket=active[thread_id], action=TicketEvent.Action.TIMER, detail=detail[:300], created_at=now)
+        for thread_id, detail in timers
+    ]
+    if events_:
+        TicketEvent.objects.bulk_create(events_)
+    if new_tickets:
+        # Staff have these threads now: stop their other timers (as cancel_deadlines does).
+        ids = list(
+            Deadline.objects.filter(thread_id__in=[t.thread_id for t, _d in new_tickets], status=Deadline.Status.PENDING)
+            .select_for_update(skip_locked=True)
+            .values_list("pk", flat=True)
+        )
+        Deadline.objects.filter(pk__in=ids).update(status=Deadline.Status.CLEARED, done_at=now)
+    needed_ids = {deadline.pk for deadline in needed}
+    escalated = [deadline.pk for deadline in batch if deadline.pk in needed_ids]
+    cleared = [deadline.pk for deadline in batch if deadline.pk not in needed_ids]
+    if escalated:
+        Deadline.objects.filter(pk__in=escalated).update(status=Deadline.Status.ESCALATED, done_at=now)
+    if cleared:
+        Deadline.objects.filter(pk__in=cleared).update(status=Deadline.Status.CLEARED, done_at=now)
 
 
 def escalate_thread_if_due(*, thread_id: int, now: datetime | None = None) -> int:
