@@ -50,6 +50,22 @@ def browser_context_args(browser_context_args):
     return {**browser_context_args, "viewport": DESKTOP, "locale": "en-US", "timezone_id": "UTC"}
 
 
+@pytest.fixture(autouse=True)
+def _default_rows(request):
+    """Put back the rows the data migrations made (point rules, ranks, the default escalation
+    policy): live_server tests are transactional, and the flush after each such test, here or
+    elsewhere in the suite, deletes them. The migrations' own functions make them."""
+    if "live_server" not in request.fixturenames:
+        return
+    request.getfixturevalue("transactional_db")
+    from importlib import import_module
+
+    from django.apps import apps
+
+    import_module("kudos.migrations.0002_default_rules_and_ranks").create_defaults(apps, None)
+    import_module("escalation.migrations.0002_default_policy").create_default_policy(apps, None)
+
+
 @pytest.fixture
 def page(page):
     page.set_default_timeout(10_000)
@@ -81,6 +97,8 @@ def shoot(page, name: str, *, phone: bool = True) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}-desktop.png"), full_page=True)
     if phone:
         page.set_viewport_size(PHONE)
+        # Let the page lay out and paint at the new width before a full-page capture.
+        page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
         page.screenshot(path=str(ARTIFACTS / f"{name}-phone.png"), full_page=True)
     page.set_viewport_size(size or DESKTOP)
 
