@@ -202,6 +202,7 @@ def main() -> None:
     parser.add_argument("--scale", type=int, default=10_000, help="Questions to seed (with --seed).")
     parser.add_argument("--duration", type=int, default=15, help="Seconds per wrk run.")
     parser.add_argument("--no-sweep", action="store_true", help="Skip the sweep (it escalates 1,000 threads).")
+    parser.add_argument("--sweep-only", action="store_true", help="Only the sweep (e.g. at 1,000,000 questions).")
     args = parser.parse_args()
 
     ensure_wrk()
@@ -212,6 +213,14 @@ def main() -> None:
     manage("collectstatic", "--noinput", "-v0")
 
     setup_django()
+    if args.sweep_only:
+        from community.models import Thread
+
+        swept = sweep(1_000)
+        print(f"\nPeerdesk sweep — {Thread.objects.count():,} questions — {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+        print_sweep(swept)
+        print(f"Load average at the end: {load_average()}")
+        return
     from django.contrib.auth import get_user_model
     from django.core.cache import cache
     from django.test import Client
@@ -280,13 +289,17 @@ def main() -> None:
     print(f"Vote endpoint (signed in, htmx, 1 connection, toggling): {vote['rps']:.0f} req/s, p50 {vote['p50']:.1f} ms, p99 {vote['p99']:.1f} ms, non-2xx {vote['errors']}")
     print(f"Search rendered without the page cache, {search['n']} different queries: p50 {search['p50']:.1f} ms, p99 {search['p99']:.1f} ms")
     if swept:
-        print(
-            f"Escalation sweep: {swept['handled']:,} due of {swept['open_threads']:,} open threads escalated in "
-            f"{swept['seconds']:.2f} s; a sweep with nothing due: {swept['idle'] * 1000:.1f} ms"
-        )
-        print("Plan of the sweep's due query:")
-        print("    " + swept["plan"].replace("\n", "\n    "))
+        print_sweep(swept)
     print(f"Load average at the end: {load_average()}")
+
+
+def print_sweep(swept: dict) -> None:
+    print(
+        f"Escalation sweep: {swept['handled']:,} due of {swept['open_threads']:,} open threads escalated in "
+        f"{swept['seconds']:.2f} s; a sweep with nothing due: {swept['idle'] * 1000:.1f} ms"
+    )
+    print("Plan of the sweep's due query:")
+    print("    " + swept["plan"].replace("\n", "\n    "))
 
 
 if __name__ == "__main__":

@@ -28,7 +28,8 @@ user content gets into it) renders it again with a fresh nonce.
 
 ``ANONYMOUS_PAGE_CACHE_SECONDS`` bounds how long a page lives: times such as "3 minutes ago"
 and a member's rank badge after their points change elsewhere (community knows nothing of
-kudos) are allowed to be that old. 0 turns caching off.
+kudos) are allowed to be that old. 0 turns caching off, also for the list aggregates cached by
+cached_for_lists.
 """
 
 from __future__ import annotations
@@ -81,10 +82,9 @@ def _bump(*keys: str) -> None:
 
 
 def _bump_now_and_on_commit(*keys: str) -> None:
-    if _seconds() <= 0:
-        return  # nothing is stored while the cache is off (and entries left from before expire)
     _bump(*keys)
-    transaction.on_commit(lambda: _bump(*keys))
+    if _seconds() > 0:  # no page is stored while the page cache is off
+        transaction.on_commit(lambda: _bump(*keys))
 
 
 def thread_changed(thread_id: int | None) -> None:
@@ -107,6 +107,22 @@ def _current_versions(keys: list[str], found: dict) -> tuple:
             cache.add(key, uuid.uuid4().hex, timeout=None)
         found = {**found, **cache.get_many(missing)}
     return tuple(found.get(key) for key in keys)
+
+
+def cached_for_lists(name: str, compute, *, timeout: int = 300):
+    """``compute()``, cached until the next change to any list (the lists and site versions):
+    for aggregates shown beside lists (category counts, popular tags) whose queries grow with
+    the community. Off (computed every time) while the page cache is off."""
+    if _seconds() <= 0:
+        return compute()
+    keys = [SITE_KEY, LISTS_KEY]
+    versions = _current_versions(keys, cache.get_many(keys))
+    key = f"pagecache:lists:{name}:{versions[0]}:{versions[1]}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, timeout)
+    return value
 
 
 # --- Middleware ---------------------------------------------------------------------------------

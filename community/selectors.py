@@ -99,7 +99,14 @@ def tag_thread_count(tag: Tag) -> int:
 
 def sidebar() -> dict:
     """The sidebar beside every list: categories (with descriptions and listed-thread counts)
-    and popular tags. Two queries."""
+    and popular tags. Two queries, cached until the next change to a list: their counts scan
+    every listed thread (community.pagecache.cached_for_lists)."""
+    from community.pagecache import cached_for_lists
+
+    return cached_for_lists("sidebar", _sidebar)
+
+
+def _sidebar() -> dict:
     categories = Category.objects.annotate(
         num_threads=Count(
             "threads", filter=Q(threads__is_private=False, threads__is_deleted=False, threads__is_hidden=False)

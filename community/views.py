@@ -15,7 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from community import permissions, privacy, services
-from community.pagecache import THREAD, anonymous_page
+from community.pagecache import THREAD, anonymous_page, cached_for_lists
 from community.forms import AnswerForm, QuestionForm
 from community.hooks import thread_notices
 from community.limits import PostingLimitReached
@@ -525,7 +525,12 @@ def _thread_list(request: HttpRequest, *, template: str, category=None, tag=None
         if tag is None:
             problems.append("There is no such tag, so questions with any tag are shown.")
     filters = ListFilters.from_params(request.GET, category=category, tag=tag)
-    page = Paginator(listed_threads(filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    threads = listed_threads(filters)
+    paginator = Paginator(threads, PAGE_SIZE)
+    # Counting every listed thread grows with the community: the count waits for a change.
+    count_key = f"count:{filters.show}:{getattr(category, 'pk', '')}:{getattr(tag, 'pk', '')}"
+    paginator.__dict__["count"] = cached_for_lists(count_key, threads.count)
+    page = paginator.get_page(request.GET.get("page"))
     context = {
         "page": page,
         "filters": filters,
@@ -557,7 +562,7 @@ def tag_index(request: HttpRequest) -> HttpResponse:
     """Every tag used by a listed thread, with how many listed threads carry it."""
     from community.selectors import tags_with_counts
 
-    return render(request, "community/tags.html", {"tags": tags_with_counts()})
+    return render(request, "community/tags.html", {"tags": cached_for_lists("tags", tags_with_counts)})
 
 
 @anonymous_page()

@@ -314,3 +314,11 @@ def test_a_new_answer_shows_to_signed_in_members_on_the_next_load(client, thread
     load(client, thread.get_absolute_url())
     services.post_answer(author=UserFactory(), thread=thread, body="Try the web version meanwhile.")
     assert "Try the web version meanwhile." in load(client, thread.get_absolute_url())
+
+
+def test_the_cached_sidebar_follows_new_questions_for_signed_in_members(client, thread, member, category):
+    client.force_login(member)
+    assert "/tags/printing/" not in load(client, reverse("community:home"))
+    ask(member, category, title="Printer offline since Monday", tags=["printing"])
+    assert "/tags/printing/" in load(client, reverse("community:home"))
+    assert "/tags/printing/" in load(client, reverse("community:tags"))
