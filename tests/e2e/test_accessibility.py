@@ -9,7 +9,7 @@ import pytest
 
 from community import services as community
 from escalation.models import Ticket
-from escalation.services import escalate_thread
+from escalation.services import claim_ticket, escalate_thread
 from tests.e2e.conftest import serious_accessibility_violations, shoot, sign_in
 from tests.factories import DEFAULT_PASSWORD, CategoryFactory, StaffFactory, UserFactory
 
@@ -64,7 +64,16 @@ def test_public_pages_have_no_serious_accessibility_violations(browser, page, li
 
 
 def test_member_and_staff_pages_have_no_serious_accessibility_violations(browser, page, live_server, thread):
-    member, staff = UserFactory(), StaffFactory()
+    member, staff = UserFactory(), StaffFactory(display_name="Sam Support")
+    # A queue with tickets in a few states: claimed, private, and the open one from the fixture.
+    outage = community.ask_question(
+        author=member, category=thread.category, title="Invoices page shows an error since the update", body="Error 500."
+    )
+    ticket, _ = escalate_thread(thread=outage, reason=Ticket.Reason.STILL_NEEDS_HELP)
+    claim_ticket(ticket_id=ticket.pk, staff=staff)
+    community.ask_question(
+        author=member, category=thread.category, title="Refund to the wrong card", body="It went to 4111 1111 1111 1111."
+    )
     member_state = _signed_in_state(browser, live_server.url, member)
     staff_state = _signed_in_state(browser, live_server.url, staff)
     for path in ("/ask/", thread.get_absolute_url()):
