@@ -46,6 +46,9 @@ from django.urls import Resolver404, resolve
 
 SITE_KEY = "pagecache:v:site"
 LISTS_KEY = "pagecache:v:lists"
+# Which threads are listed (asked, deleted, hidden, restored, retagged): what the sidebar's
+# counts and the unfiltered list count depend on. Votes and answers leave it alone.
+COUNTS_KEY = "pagecache:v:counts"
 THREAD_KEY = "pagecache:v:thread:{pk}"
 PAGE_KEY = "pagecache:page:{digest}"
 HEADER = "X-Page-Cache"
@@ -87,9 +90,10 @@ def _bump_now_and_on_commit(*keys: str) -> None:
         transaction.on_commit(lambda: _bump(*keys))
 
 
-def thread_changed(thread_id: int | None) -> None:
-    """A thread changed: its page and every list (counts, order, solved badges) are stale."""
-    keys = [LISTS_KEY]
+def thread_changed(thread_id: int | None, *, listing: bool = False) -> None:
+    """A thread changed: its page and every list (order, counters, solved badges) are stale;
+    with ``listing``, also which threads are listed and under which tags."""
+    keys = [LISTS_KEY, COUNTS_KEY] if listing else [LISTS_KEY]
     if thread_id:
         keys.append(THREAD_KEY.format(pk=thread_id))
     _bump_now_and_on_commit(*keys)
@@ -97,7 +101,7 @@ def thread_changed(thread_id: int | None) -> None:
 
 def site_changed() -> None:
     """Something shown on every page changed (a member's name or rank, a category, a tag)."""
-    _bump_now_and_on_commit(SITE_KEY, LISTS_KEY)
+    _bump_now_and_on_commit(SITE_KEY, LISTS_KEY, COUNTS_KEY)
 
 
 def _current_versions(keys: list[str], found: dict) -> tuple:
@@ -109,13 +113,15 @@ def _current_versions(keys: list[str], found: dict) -> tuple:
     return tuple(found.get(key) for key in keys)
 
 
-def cached_for_lists(name: str, compute, *, timeout: int = 300):
-    """``compute()``, cached until the next change to any list (the lists and site versions):
-    for aggregates shown beside lists (category counts, popular tags) whose queries grow with
-    the community. Off (computed every time) while the page cache is off."""
+def cached_for_lists(name: str, compute, *, timeout: int = 300, counts_only: bool = False):
+    """``compute()``, cached until the next change to any list (the lists and site versions),
+    or with ``counts_only`` until the next change to which threads are listed (a vote or an
+    answer does not count): for aggregates shown beside lists (category counts, popular tags,
+    list counts) whose queries grow with the community. Off (computed every time) while the
+    page cache is off."""
     if _seconds() <= 0:
         return compute()
-    keys = [SITE_KEY, LISTS_KEY]
+    keys = [SITE_KEY, COUNTS_KEY if counts_only else LISTS_KEY]
     versions = _current_versions(keys, cache.get_many(keys))
     key = f"pagecache:lists:{name}:{versions[0]}:{versions[1]}"
     value = cache.get(key)
@@ -213,11 +219,24 @@ def _thread_id_of(kwargs) -> int | None:
 
 
 def on_community_event(sender, **kwargs) -> None:
-    thread_changed(_thread_id_of(kwargs))
+    thread_changed(_thread_id_of(kwargs), listing=kwargs.get("signal") in _listing_events())
+
+
+def _listing_events() -> set:
+    from community import events
+
+    return {
+        events.question_asked,
+        events.question_edited,
+        events.post_deleted,
+        events.post_hidden,
+        events.post_restored,
+        events.post_removed,
+    }
 
 
 def on_thread_saved(sender, instance, **kwargs) -> None:
-    thread_changed(instance.pk)
+    thread_changed(instance.pk, listing=True)
 
 
 def on_answer_saved(sender, instance, **kwargs) -> None:
@@ -241,7 +260,7 @@ def on_user_saved(sender, instance, created=False, update_fields=None, **kwargs)
 
 
 def on_tagged_item_saved(sender, instance, **kwargs) -> None:
-    thread_changed(instance.object_id)
+    thread_changed(instance.object_id, listing=True)
 
 
 def connect() -> None:

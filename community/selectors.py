@@ -103,7 +103,7 @@ def sidebar() -> dict:
     every listed thread (community.pagecache.cached_for_lists)."""
     from community.pagecache import cached_for_lists
 
-    return cached_for_lists("sidebar", _sidebar)
+    return cached_for_lists("sidebar", _sidebar, counts_only=True)
 
 
 def _sidebar() -> dict:

@@ -529,7 +529,7 @@ def _thread_list(request: HttpRequest, *, template: str, category=None, tag=None
     paginator = Paginator(threads, PAGE_SIZE)
     # Counting every listed thread grows with the community: the count waits for a change.
     count_key = f"count:{filters.show}:{getattr(category, 'pk', '')}:{getattr(tag, 'pk', '')}"
-    paginator.__dict__["count"] = cached_for_lists(count_key, threads.count)
+    paginator.__dict__["count"] = cached_for_lists(count_key, threads.count, counts_only=filters.show == "all")
     page = paginator.get_page(request.GET.get("page"))
     context = {
         "page": page,
@@ -562,7 +562,7 @@ def tag_index(request: HttpRequest) -> HttpResponse:
     """Every tag used by a listed thread, with how many listed threads carry it."""
     from community.selectors import tags_with_counts
 
-    return render(request, "community/tags.html", {"tags": cached_for_lists("tags", tags_with_counts)})
+    return render(request, "community/tags.html", {"tags": cached_for_lists("tags", tags_with_counts, counts_only=True)})
 
 
 @anonymous_page()

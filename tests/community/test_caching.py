@@ -322,3 +322,17 @@ def test_the_cached_sidebar_follows_new_questions_for_signed_in_members(client, 
     ask(member, category, title="Printer offline since Monday", tags=["printing"])
     assert "/tags/printing/" in load(client, reverse("community:home"))
     assert "/tags/printing/" in load(client, reverse("community:tags"))
+
+
+def test_a_vote_leaves_the_cached_sidebar_alone_but_a_hidden_question_leaves_its_counts(client, thread, answer, member, category):
+    from community import pagecache
+
+    client.force_login(member)
+    load(client, reverse("community:home"))
+    counts = pagecache.cache.get(pagecache.COUNTS_KEY)
+    services.toggle_upvote(user=member, answer=answer)
+    assert pagecache.cache.get(pagecache.COUNTS_KEY) == counts
+    for _ in range(3):
+        services.flag_post(user=UserFactory(), post=thread, reason="spam", note="")
+    assert pagecache.cache.get(pagecache.COUNTS_KEY) != counts
+    assert "/tags/sync/" not in load(client, reverse("community:tags"))
