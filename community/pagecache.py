@@ -104,6 +104,11 @@ def site_changed() -> None:
     _bump_now_and_on_commit(SITE_KEY, LISTS_KEY, COUNTS_KEY)
 
 
+def site_version() -> str:
+    """The current site version (bumped by site_changed()), for caches outside this module."""
+    return _current_versions([SITE_KEY], cache.get_many([SITE_KEY]))[0]
+
+
 def _current_versions(keys: list[str], found: dict) -> tuple:
     missing = [key for key in keys if key not in found]
     if missing:

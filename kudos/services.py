@@ -17,6 +17,7 @@ from django.db.models import F, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from community import pagecache
 from kudos.models import LedgerEntry, PointRule, RankNotice, Reason
 from kudos.selectors import bump_rank_version, rank_table
 
@@ -36,11 +37,14 @@ def _move_points(*, recipient_id: int, points: int) -> None:
     """
     User = get_user_model()
     User.objects.filter(pk=recipient_id).update(points=F("points") + points)
-    if points <= 0:
+    if points == 0:
         return
     new_total = User.objects.filter(pk=recipient_id).values_list("points", flat=True).get()
     table = rank_table()
     before, after = table.index_for(new_total - points), table.index_for(new_total)
+    if after != before:
+        # The member's badge changed on every page that shows their name.
+        pagecache.site_changed()
     if after > before and after > 0:
         _notify_rank_up(user_id=recipient_id, rank=table.ranks[after])
 
@@ -221,6 +225,8 @@ def ranks_changed(**kwargs) -> None:
     commit (a process that reloaded in between read the old rows and must reload once more)."""
     bump_rank_version()
     transaction.on_commit(bump_rank_version)
+    # Badges on cached pages and fragments are stale everywhere.
+    pagecache.site_changed()
 
 
 # --- Reconcile ---------------------------------------------------------------------------------

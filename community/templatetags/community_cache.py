@@ -7,7 +7,7 @@ for signed-in members, who can't be served the anonymous page cache. The key is 
 between viewers for each answer: voted, may vote / edit / accept, flagged, is the author, staff
 with revisions. Members in the same state share one entry. CSRF tokens differ per member, so
 the fragment is rendered with a placeholder that is replaced by this request's token on the
-way out. A member's rank badge may be up to ANSWERS_FRAGMENT_SECONDS old.
+way out. The site version is part of the key, so a rank badge or name change shows at once.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ import hashlib
 from django import template
 from django.core.cache import cache
 from django.middleware.csrf import get_token
+
+from community.pagecache import site_version
 
 register = template.Library()
 
@@ -55,6 +57,8 @@ class CachedAnswersNode(template.Node):
         parts = (
             thread.pk,
             thread.version,
+            # Bumped when any member's rank badge changes (kudos) or a name changes.
+            site_version(),
             request.get_full_path(),
             user.is_authenticated,
             bool(context.get("is_staff_viewer")),

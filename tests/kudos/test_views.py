@@ -176,3 +176,48 @@ def test_profile_page_queries_do_not_grow_with_kudos(client, staff, django_asser
         award_points(staff=staff, member=member, points=1, note=f"n{i}")
     with django_assert_max_num_queries(8):
         assert client.get(member.get_absolute_url()).status_code == 200
+
+
+@pytest.mark.parametrize("signed_in", [False, True])
+def test_a_threshold_change_shows_at_once_on_cached_thread_pages(client, settings, member, other_member, category, signed_in):
+    """Anonymous pages and the answers fragment are cached; a rank change must still show at once."""
+    from community import services as community
+    from kudos.models import Rank
+
+    settings.ANONYMOUS_PAGE_CACHE_SECONDS = 300
+    thread = community.ask_question(author=member, category=category, title="Badge freshness question", body="Body")
+    community.post_answer(author=other_member, thread=thread, body="An answer that helps")
+    if signed_in:
+        client.force_login(member)
+    url = thread.get_absolute_url()
+    assert b"New member" in client.get(url).content
+    client.get(url)  # now served from the cache
+
+    newcomer = Rank.objects.get(name="New member")
+    newcomer.name = "Fresh face"
+    newcomer.save()
+
+    page = client.get(url).content.decode()
+    assert "Fresh face" in page
+    assert "New member" not in page
+
+
+def test_crossing_a_threshold_shows_at_once_on_cached_thread_pages(client, settings, member, other_member, category):
+    from community import services as community
+    from kudos.models import Rank
+
+    settings.ANONYMOUS_PAGE_CACHE_SECONDS = 300
+    Rank.objects.filter(name="Contributor").update(min_points=10)
+    from kudos.services import ranks_changed
+
+    ranks_changed()
+    thread = community.ask_question(author=member, category=category, title="Badge crossing question", body="Body")
+    answer = community.post_answer(author=other_member, thread=thread, body="An answer that helps")
+    url = thread.get_absolute_url()
+    assert "Contributor" not in client.get(url).content.decode().split("An answer that helps")[1][:600]
+    client.get(url)
+
+    community.upvote_answer(user=member, answer=answer)  # +10: over the threshold
+
+    after = client.get(url).content.decode()
+    assert "Contributor" in after
