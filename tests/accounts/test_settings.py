@@ -35,3 +35,10 @@ def test_check_deploy_with_production_settings_gives_no_warnings(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_models_and_migrations_agree(db):
+    from django.core.management import call_command
+
+    # Exits with SystemExit(1) when a model change has no migration.
+    call_command("makemigrations", check=True, dry_run=True, verbosity=0)
