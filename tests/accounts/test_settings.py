@@ -42,3 +42,10 @@ def test_models_and_migrations_agree(db):
 
     # Exits with SystemExit(1) when a model change has no migration.
     call_command("makemigrations", check=True, dry_run=True, verbosity=0)
+
+
+def test_makemigrations_check_runs_without_a_secret_key_while_other_commands_refuse(tmp_path):
+    result = _run(["manage.py", "makemigrations", "--check", "--dry-run"], PEERDESK_VAR_DIR=str(tmp_path))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No changes detected" in result.stdout
+    assert _run(["manage.py", "migrate", "--plan"], PEERDESK_VAR_DIR=str(tmp_path)).returncode != 0
