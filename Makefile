@@ -1,37 +1,58 @@
 # Peerdesk: `make run` starts the whole site, `make test` runs the whole suite.
-# Both create the virtual environment on first use.
+# Both install exactly what uv.lock says (uv, pinned below, is bootstrapped into .tools/ on
+# first use) and refuse to run when pyproject.toml and uv.lock disagree: `make lock` updates it.
 
 PYTHON ?= python3
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
 VENV := .venv
 PY := $(VENV)/bin/python
-PIP := $(PY) -m pip
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
+PORT ?= 8000
+# Never let uv fetch a Python of its own: the machine's python3 is the one we support.
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: run test migrate demo venv clean
+.PHONY: run test lock check-lock migrate demo venv clean
 
-$(STAMP): pyproject.toml
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PIP) install --quiet --upgrade pip
-	$(PIP) install --quiet -e .
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+# Fails when pyproject.toml changed without `make lock`.
+check-lock: $(UV)
+	$(UV) lock --check --python $(PYTHON)
+
+$(STAMP): pyproject.toml uv.lock | $(UV)
+	$(UV) lock --check --python $(PYTHON)
+	$(UV) sync --frozen --inexact --python $(PYTHON)
 	touch $@
 
-$(DEV_STAMP): $(STAMP) pyproject.toml
-	$(PIP) install --quiet -e ".[dev]"
+$(DEV_STAMP): $(STAMP) pyproject.toml uv.lock
+	$(UV) sync --frozen --extra dev --python $(PYTHON)
 	touch $@
 
 venv: $(STAMP)
 
-# The whole site on http://127.0.0.1:8000: web + Celery worker with embedded beat.
-# Embedded defaults (SQLite, no Redis) unless DATABASE_URL / REDIS_URL are set.
-run: $(STAMP)
-	DEBUG=$${DEBUG:-true} $(PY) manage.py migrate --noinput
-	DEBUG=$${DEBUG:-true} $(PY) manage.py seed_demo
-	DEBUG=$${DEBUG:-true} $(VENV)/bin/honcho start -f Procfile
+# Re-resolve every dependency to the newest release the ranges in pyproject.toml allow.
+lock: $(UV)
+	$(UV) lock --upgrade --python $(PYTHON)
 
-# The whole suite: PostgreSQL and Redis when DATABASE_URL / REDIS_URL are set, else SQLite.
+# The whole site on http://127.0.0.1:$(PORT): web + Celery worker with embedded beat.
+# Embedded defaults (SQLite, no Redis) unless DATABASE_URL / REDIS_URL are set.
+# SITE_URL (links in mail) follows PORT unless it is set; honcho gives the web process PORT.
+run: $(STAMP)
+	export DEBUG=$${DEBUG:-true} SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)}; \
+	$(PY) manage.py migrate --noinput && \
+	$(PY) manage.py seed_demo && \
+	exec $(VENV)/bin/honcho start -f Procfile -p $(PORT)
+
+# The whole suite, in parallel (one database and one Redis database per worker): PostgreSQL
+# and Redis when DATABASE_URL / REDIS_URL are set, else SQLite. PYTEST_ARGS adds options.
 test: $(DEV_STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) var staticfiles artifacts
+	rm -rf $(VENV) $(TOOLS) var staticfiles artifacts

@@ -5,6 +5,7 @@ PostgreSQL and Redis; without them the suite runs on SQLite with a local-memory 
 """
 
 import os
+from urllib.parse import urlsplit
 
 os.environ.setdefault("SECRET_KEY", "peerdesk-test-key-" + "x" * 40)
 
@@ -32,7 +33,11 @@ CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 
 if REDIS_URL:
-    # Keep test keys apart from anything a developer's site has in the same Redis.
+    # Keep test keys apart from anything a developer's site has in the same Redis, and each
+    # pytest-xdist worker in a Redis database of its own: tests clear the cache (FLUSHDB).
+    _worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    _db = 1 + int(_worker.removeprefix("gw") or 0) % 15
+    CACHES["default"]["LOCATION"] = urlsplit(REDIS_URL)._replace(path=f"/{_db}").geturl()  # noqa: F405
     CACHES["default"]["KEY_PREFIX"] = "peerdesk-test"  # noqa: F405
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

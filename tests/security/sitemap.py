@@ -233,24 +233,52 @@ ROUTES: dict[str, list[Variant]] = {
     "reports:csv": [Variant(NONE, "staff")],
 }
 
-# allauth's own pages: public by nature (sign in, sign up, password reset...); their
-# behaviour is allauth's and test_rate_limits.py checks what matters (limits, enumeration).
-ALLAUTH_PAGES: dict[str, dict] = {
-    "account_login": {},
-    "account_logout": {},
-    "account_inactive": {},
-    "account_signup": {},
-    "account_reauthenticate": {},
-    "account_email": {},
-    "account_email_verification_sent": {},
-    "account_change_password": {},
-    "account_set_password": {},
-    "account_reset_password": {},
-    "account_confirm_login_code": {},
-    "account_confirm_email": {"key": "not-a-real-key"},
-    "account_reset_password_from_key_done": {},
-    "account_reset_password_from_key": {"uidb36": "zz", "key": "not-a-real-key"},
-    "account_reset_password_done": {},
+# allauth's own pages (sign in, sign up, password reset, re-authentication...): what each role
+# gets, pinned to the locked allauth release, so a new or changed page fails the walk until it
+# has an entry. An expectation is a status, or (302, where the redirect must point). Members
+# (asker, other, staff, admin) get the same: these pages are about one's own account.
+# test_rate_limits.py checks what matters beyond access (limits, enumeration).
+@dataclass(frozen=True)
+class AllauthPage:
+    kwargs: dict
+    anonymous: Any
+    member: Any
+    why: str
+
+    def expect(self, role: str):
+        return self.anonymous if role == "anonymous" else self.member
+
+
+def _to_login(path: str) -> tuple[int, str]:
+    return (302, f"/accounts/login/?next={path}")
+
+
+ALLAUTH_PAGES: dict[str, AllauthPage] = {
+    "account_login": AllauthPage({}, 200, (302, "/"), "signed-in members are sent home"),
+    "account_logout": AllauthPage({}, (302, "/"), 200, "members confirm signing out with a POST"),
+    "account_inactive": AllauthPage({}, 200, 200, "a static notice"),
+    "account_signup": AllauthPage({}, 200, (302, "/"), "signed-in members are sent home"),
+    "account_reauthenticate": AllauthPage(
+        {}, _to_login("/accounts/reauthenticate/"), 200, "confirm the password before a sensitive change"),
+    "account_request_reauthentication_code": AllauthPage(
+        {}, _to_login("/accounts/reauthenticate/code/"), 200, "re-authenticate by a code mailed to the member"),
+    "account_confirm_reauthentication_code": AllauthPage(
+        {}, _to_login("/accounts/reauthenticate/code/confirm/"), (302, "/accounts/reauthenticate/code/"),
+        "only after a code was requested"),
+    "account_email": AllauthPage({}, _to_login("/accounts/email/"), 200, "one's own addresses"),
+    "account_email_verification_sent": AllauthPage({}, 200, 200, "a static notice"),
+    "account_change_password": AllauthPage({}, _to_login("/accounts/password/change/"), 200, "one's own password"),
+    "account_set_password": AllauthPage(
+        {}, _to_login("/accounts/password/set/"), (302, "/accounts/password/change/"),
+        "members with a password change it instead"),
+    "account_reset_password": AllauthPage({}, 200, 200, "anyone may ask for a reset mail"),
+    "account_confirm_login_code": AllauthPage(
+        {}, (302, "/accounts/login/"), (302, "/"), "only during a sign-in by code"),
+    "account_confirm_email": AllauthPage({"key": "not-a-real-key"}, 200, 200, "says the link is invalid"),
+    "account_reset_password_from_key_done": AllauthPage({}, 200, 200, "a static notice"),
+    "account_reset_password_from_key": AllauthPage(
+        {"uidb36": "zz", "key": "not-a-real-key"}, 200, 200, "says the link is invalid"),
+    "account_reset_password_done": AllauthPage({}, 200, 200, "a static notice"),
 }
 
 

@@ -121,11 +121,18 @@ def test_every_page_answers_only_those_who_may_see_it(world, role):
 @pytest.mark.parametrize("role", ROLES)
 def test_allauth_pages_never_fail_or_leak(world, role):
     client = client_for(world, role)
-    for name, kwargs in ALLAUTH_PAGES.items():
-        url = reverse(name, kwargs=kwargs)
+    problems = []
+    for name, page in ALLAUTH_PAGES.items():
+        url = reverse(name, kwargs=page.kwargs)
         response = client.get(url)
-        assert response.status_code < 500, url
+        expected = page.expect(role)
+        status, location = expected if isinstance(expected, tuple) else (expected, None)
+        got_location = response.get("Location") if response.status_code == 302 else None
+        if response.status_code != status or (location and got_location != location):
+            problems.append(f"{role} GET {url} ({name}, {page.why}): {response.status_code} {got_location or ''},"
+                            f" expected {expected}")
         assert_no_leak(role, url, response.content.decode(errors="replace"))
+    assert not problems, "\n".join(problems)
 
 
 @pytest.mark.parametrize("role", ROLES)
