@@ -55,8 +55,8 @@ def test_a_refused_post_shows_the_styled_csrf_page(world):
 
 def test_allauth_and_admin_forms_refuse_a_post_without_a_token(world):
     anonymous = csrf_client()
-    for name, kwargs in ALLAUTH_PAGES.items():
-        url = reverse(name, kwargs=kwargs)
+    for name, page in ALLAUTH_PAGES.items():
+        url = reverse(name, kwargs=page.kwargs)
         response = anonymous.post(url, {"login": world.asker.email, "password": "correct-horse-battery-staple",
                                         "email": "x@example.com"})
         assert response.status_code == 403, url
