@@ -18,6 +18,11 @@ def _staff(user) -> bool:
     return _member(user) and user.is_staff
 
 
+def can_see_thread(user, thread) -> bool:
+    """Thread.objects.visible_to for one loaded thread (the same rule, Thread.is_visible_to)."""
+    return thread.is_visible_to(user)
+
+
 def can_answer(user, thread) -> bool:
     return _member(user) and not thread.is_deleted
 

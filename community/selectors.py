@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 from taggit.models import Tag, TaggedItem
 
-from community.models import Category, Flag, Thread
+from community.models import Category, Flag, Thread, listed_q
 
 PAGE_SIZE = 25
 POPULAR_TAGS = 15
@@ -93,6 +93,13 @@ def tags_with_counts(*, limit: int | None = None) -> list[Tag]:
     return list(tags[:limit] if limit else tags)
 
 
+def listed_tag(slug: str) -> Tag | None:
+    """The tag with this slug if at least one listed thread carries it, else None: a tag used
+    only on private, deleted or hidden threads does not exist for anyone (its name could be
+    the private part). One query."""
+    return Tag.objects.filter(slug=slug, taggit_taggeditem_items__in=_listed_tagged_items()).distinct().first()
+
+
 def tag_thread_count(tag: Tag) -> int:
     return _listed_tagged_items().filter(tag=tag).count()
 
@@ -107,11 +114,7 @@ def sidebar() -> dict:
 
 
 def _sidebar() -> dict:
-    categories = Category.objects.annotate(
-        num_threads=Count(
-            "threads", filter=Q(threads__is_private=False, threads__is_deleted=False, threads__is_hidden=False)
-        )
-    )
+    categories = Category.objects.annotate(num_threads=Count("threads", filter=listed_q("threads__")))
     return {"categories": list(categories), "popular_tags": tags_with_counts(limit=POPULAR_TAGS)}
 
 

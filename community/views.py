@@ -511,9 +511,8 @@ def _thread_list(request: HttpRequest, *, template: str, category=None, tag=None
     """A paginated list of listed threads; ``show``, ``sort``, ``category`` and ``tag`` query
     parameters combine with the category or tag taken from the path. An unknown category or
     tag in the query string shows a message and is left out, never an error."""
-    from community.selectors import PAGE_SIZE, SHOW_CHOICES, SORT_CHOICES, ListFilters, listed_threads, sidebar
+    from community.selectors import PAGE_SIZE, SHOW_CHOICES, SORT_CHOICES, ListFilters, listed_tag, listed_threads, sidebar
     from community.models import Category
-    from taggit.models import Tag
 
     problems = []
     if category is None and request.GET.get("category"):
@@ -521,7 +520,7 @@ def _thread_list(request: HttpRequest, *, template: str, category=None, tag=None
         if category is None:
             problems.append("There is no such category, so all categories are shown.")
     if tag is None and request.GET.get("tag"):
-        tag = Tag.objects.filter(slug=request.GET["tag"]).first()
+        tag = listed_tag(request.GET["tag"])
         if tag is None:
             problems.append("There is no such tag, so questions with any tag are shown.")
     filters = ListFilters.from_params(request.GET, category=category, tag=tag)
@@ -567,9 +566,13 @@ def tag_index(request: HttpRequest) -> HttpResponse:
 
 @anonymous_page()
 def tag_detail(request: HttpRequest, tag: str) -> HttpResponse:
-    from taggit.models import Tag
+    from django.http import Http404
 
-    tag_obj = get_object_or_404(Tag, slug=tag)
+    from community.selectors import listed_tag
+
+    tag_obj = listed_tag(tag)
+    if tag_obj is None:
+        raise Http404("No such tag.")
     return _thread_list(request, template="community/tag.html", tag=tag_obj, tag_page=True)
 
 

@@ -63,16 +63,21 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before CSP and sessions: a hit is served with the headers stored with it (community.pagecache).
     "community.pagecache.AnonymousPageCacheMiddleware",
-    "csp.middleware.CSPMiddleware",
+    # django-csp's, with the policy also on 404 pages under DEBUG (config/middleware.py).
+    "config.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # No shared caching of a member's pages (config/middleware.py).
+    "config.middleware.PrivateCacheControlMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "kudos.middleware.KudosMiddleware",
+    # Last, so its 400 page renders like any page: no NUL byte in any input (config/middleware.py).
+    "config.middleware.RejectNulMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -149,6 +154,15 @@ else:
     }
 
 CELERY_TASK_IGNORE_RESULT = True
+# A Redis outage: the worker keeps trying to reconnect (forever, backing off up to 30 s) and
+# carries on where it was, also at start-up; queuing from a request tries briefly and gives up
+# (config.tasks logs it, the database sweeps catch up), so a post never waits on a dead broker.
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+if REDIS_URL:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5, "retry_on_timeout": True}
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"

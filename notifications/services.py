@@ -38,19 +38,6 @@ LOST_EMAIL_AFTER = timedelta(minutes=5)
 # --- Rules ------------------------------------------------------------------------------------
 
 
-def can_see_thread(user, thread) -> bool:
-    """The same rule as Thread.objects.visible_to, for one thread already loaded."""
-    if user is None or not user.is_active:
-        return False
-    if user.is_staff:
-        return True
-    if thread.is_deleted:
-        return False
-    if thread.author_id == user.pk:
-        return True
-    return not (thread.is_private or thread.is_hidden)
-
-
 def kinds_for(user) -> list[str]:
     """The kinds this member can receive (and set preferences for)."""
     return [k for k in Kind.values if user.is_staff or k not in STAFF_ONLY_KINDS]
@@ -125,7 +112,7 @@ def notify(
         return None
     if kind in STAFF_ONLY_KINDS and not recipient.is_staff:
         return None
-    if thread is not None and not can_see_thread(recipient, thread):
+    if thread is not None and not thread.is_visible_to(recipient):
         return None
     on_site, email = preference_for(recipient, kind)
     email_status = Notification.EmailStatus.PENDING if email else Notification.EmailStatus.NONE
@@ -182,9 +169,11 @@ def hide_from_outsiders(*, thread) -> int:
 
 def mark_read(*, user, notification_id: int) -> Notification:
     """Mark one of the member's own notifications read. Raises Notification.DoesNotExist for
-    anyone else's. Marking a read one again changes nothing."""
+    anyone else's, and for one the member may no longer open (its thread turned private,
+    hidden or deleted): the row, its text and its link are not theirs to see any more.
+    Marking a read one again changes nothing."""
     with transaction.atomic():
-        notification = Notification.objects.select_for_update().get(pk=notification_id, recipient=user)
+        notification = Notification.objects.shown_to(user).select_for_update().get(pk=notification_id)
         if notification.read_at is None:
             notification.read_at = timezone.now()
             Notification.objects.filter(pk=notification.pk).update(read_at=notification.read_at)
@@ -195,7 +184,7 @@ def mark_read(*, user, notification_id: int) -> Notification:
 def mark_all_read(*, user) -> int:
     """Mark every unread notification of the member read. Returns how many."""
     with transaction.atomic():
-        changed = Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())
+        changed = Notification.objects.shown_to(user).unread().update(read_at=timezone.now())
         if changed:
             _forget_unread_count(user.pk)
     return changed

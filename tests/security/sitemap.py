@@ -189,8 +189,8 @@ ROUTES: dict[str, list[Variant]] = {
     "community:tags": [Variant(NONE, "public")],
     "community:tag": [
         Variant(lambda w: {"tag": "sync"}, "public"),
-        # The private thread's tag exists, but its page lists nothing anyone else may see.
-        Variant(lambda w: {"tag": PRIVATE_TAG}, "public"),
+        # A tag used only on the private thread does not exist for anyone (404, like no tag).
+        Variant(lambda w: {"tag": PRIVATE_TAG}, "public", expect={r: {404} for r in ROLES}),
     ],
     "community:moderation": [Variant(NONE, "staff")],
     "community:restore_flagged": [
