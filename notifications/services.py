@@ -102,7 +102,9 @@ def notify(
     receive this kind, or may not see ``thread``. With ``group_key`` the event is merged into
     the recipient's unread row with the same key (locked first), whose count goes up and whose
     text becomes ``grouped_text`` with "{count}" replaced; such kinds are mailed by the periodic
-    digest. Other kinds are mailed after commit.
+    digest. A group counts distinct actors (kept in ``data["actors"]``): an actor already
+    counted under this key, in this row or an earlier one, changes nothing and the current
+    unread row (or None) is returned. Other kinds are mailed after commit.
     Call inside the event's transaction.
     """
     now = now or timezone.now()
@@ -119,16 +121,25 @@ def notify(
     text = text[:300]
     with transaction.atomic(savepoint=False):
         if group_key:
-            current = (
+            rows = list(
                 Notification.objects.select_for_update()
-                .filter(recipient=recipient, group_key=group_key, read_at__isnull=True)
+                .filter(recipient=recipient, group_key=group_key)
                 .order_by("-created_at", "-pk")
-                .first()
             )
+            current = next((row for row in rows if row.read_at is None), None)
+            if actor is not None:
+                # A group counts people, not events: a member who takes their vote back and
+                # gives it again (or any replay) was counted once already.
+                if any(actor.pk in row.data.get("actors", ()) for row in rows):
+                    return current
+                data = {**(data or {}), "actors": [actor.pk]}
             if current is not None:
                 if grouped_text:
                     text = grouped_text.replace("{count}", str(current.count + 1))[:300]
-                changes = {"count": F("count") + 1, "created_at": now, "actor": actor, "text": text}
+                merged = {**current.data}
+                if actor is not None:
+                    merged["actors"] = [*current.data.get("actors", []), actor.pk]
+                changes = {"count": F("count") + 1, "created_at": now, "actor": actor, "text": text, "data": merged}
                 if email:
                     changes["email_status"] = Notification.EmailStatus.PENDING
                 Notification.objects.filter(pk=current.pk).update(**changes)

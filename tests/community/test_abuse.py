@@ -1,0 +1,110 @@
+"""Issue 13 §4: flags cannot be turned against staff or wielded by brand-new accounts."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from community import services
+from community.models import Answer, Flag
+from community.selectors import flagged_posts
+from kudos.models import Rank
+from tests.factories import StaffFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def fresh(**kwargs):
+    """An account made a minute ago (verified email unless told otherwise)."""
+    return UserFactory(date_joined=timezone.now() - timezone.timedelta(minutes=1), **kwargs)
+
+
+@pytest.fixture
+def thread(member, category):
+    return services.ask_question(
+        author=member, category=category, title="Calendar sync stops after the update", body="It stopped."
+    )
+
+
+def flag_three_times(post, flaggers):
+    for flagger in flaggers:
+        services.flag_post(user=flagger, post=post, reason=Flag.Reason.SPAM)
+
+
+def test_three_fresh_accounts_cannot_hide_staffs_official_answer_nor_take_its_kudos(thread, member):
+    staff = StaffFactory()
+    official = services.post_answer(author=staff, thread=thread, body="Official: re-install the app.")
+    services.upvote_answer(user=member, answer=official)
+    staff.refresh_from_db()
+    points = staff.points
+    flag_three_times(official, [fresh() for _ in range(3)])
+    official.refresh_from_db()
+    staff.refresh_from_db()
+    assert official.is_official and not official.is_hidden
+    assert staff.points == points
+    assert [item.post.pk for item in flagged_posts()] == [official.pk]  # waiting for review
+
+
+def test_established_members_cannot_hide_an_official_answer_either(thread):
+    official = services.post_answer(author=StaffFactory(), thread=thread, body="Official: re-install the app.")
+    flag_three_times(official, [UserFactory() for _ in range(5)])
+    official.refresh_from_db()
+    assert not official.is_hidden
+    assert Flag.objects.filter(answer=official, resolution=Flag.Resolution.PENDING).count() == 5
+
+
+def test_a_staff_members_question_is_never_hidden_by_flags(category):
+    thread = services.ask_question(
+        author=StaffFactory(), category=category, title="Known issue: sync after 4.2", body="We are on it."
+    )
+    flag_three_times(thread, [UserFactory() for _ in range(3)])
+    thread.refresh_from_db()
+    assert not thread.is_hidden
+
+
+def test_brand_new_accounts_flags_weigh_nothing_so_they_cannot_hide_a_post(thread):
+    reply = services.post_answer(author=UserFactory(), thread=thread, body="Buy cheap watches here.")
+    flag_three_times(reply, [fresh() for _ in range(4)])
+    reply.refresh_from_db()
+    assert not reply.is_hidden
+    assert set(Flag.objects.filter(answer=reply).values_list("weight", flat=True)) == {0}
+
+
+def test_an_unverified_email_makes_an_old_account_count_as_brand_new(thread):
+    reply = services.post_answer(author=UserFactory(), thread=thread, body="Buy cheap watches here.")
+    flag_three_times(reply, [UserFactory(verified_email=False) for _ in range(3)])
+    reply.refresh_from_db()
+    assert not reply.is_hidden
+
+
+def test_established_members_still_hide_spam(thread):
+    reply = services.post_answer(author=UserFactory(), thread=thread, body="Buy cheap watches here.")
+    flag_three_times(reply, [UserFactory() for _ in range(3)])
+    reply.refresh_from_db()
+    assert reply.is_hidden
+
+
+def test_fresh_flags_add_to_established_ones_only_with_their_own_weight(thread):
+    reply = services.post_answer(author=UserFactory(), thread=thread, body="Buy cheap watches here.")
+    flag_three_times(reply, [fresh(), fresh(), UserFactory(), UserFactory()])
+    reply.refresh_from_db()
+    assert not reply.is_hidden  # weight 0 + 0 + 1 + 1 < 3
+
+
+def test_admins_can_trust_new_accounts_at_once_per_rank(thread):
+    Rank.objects.filter(name="New member").update(trusted_after_hours=0, trust_needs_verified_email=False)
+    Rank.objects.get(name="New member").save()  # bump the shared rank table
+    reply = services.post_answer(author=UserFactory(), thread=thread, body="Buy cheap watches here.")
+    flag_three_times(reply, [fresh(verified_email=False) for _ in range(3)])
+    reply.refresh_from_db()
+    assert reply.is_hidden
+
+
+def test_the_moderation_page_shows_flags_on_an_official_answer(client, thread):
+    official = services.post_answer(author=StaffFactory(), thread=thread, body="Official: re-install the app.")
+    flag_three_times(official, [fresh() for _ in range(3)])
+    client.force_login(StaffFactory())
+    html = client.get(reverse("community:moderation")).content.decode()
+    assert f"flagged-answer-{official.pk}" in html
+    assert Answer.objects.get(pk=official.pk).is_hidden is False
