@@ -210,6 +210,8 @@ ROUTES: dict[str, list[Variant]] = {
     "kudos:leaderboard": [Variant(NONE, "public"), Variant(NONE, "public", query="period=30d")],
     "kudos:ranks_css": [Variant(NONE, "public")],
     "kudos:award": [Variant(NONE, "staff")],
+    "kudos_staff:voting_rings": [Variant(NONE, "staff")],
+    "kudos_staff:reverse_ring": [Variant(NONE, "action", outsiders=NOT_STAFF)],
     # --- escalation (the staff pages)
     "escalation:queue": [Variant(NONE, "staff"), Variant(NONE, "staff", query="status=")],
     "escalation:ticket": [Variant(T, "staff")],
@@ -352,6 +354,8 @@ def post_data(world: World) -> dict:
         "key": uuid.uuid4().hex,
         "channel": str(world.channel.pk),
         "kind": "answer",
+        "members": f"{world.asker.pk},{world.other.pk}",
+        "reason": "Outsiders reversing points",
     }
 
 
