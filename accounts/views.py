@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
@@ -29,11 +30,15 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def edit_profile(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
-        form = ProfileForm(request.POST)
+        form = ProfileForm(request.POST, user=request.user)
         if form.is_valid():
-            services.update_profile(user=request.user, display_name=form.cleaned_data["display_name"])
-            messages.success(request, "Your profile was saved.")
-            return redirect(request.user.get_absolute_url())
+            try:
+                services.update_profile(user=request.user, display_name=form.cleaned_data["display_name"])
+            except ValidationError as error:
+                form.add_error("display_name", error)
+            else:
+                messages.success(request, "Your profile was saved.")
+                return redirect(request.user.get_absolute_url())
     else:
-        form = ProfileForm(initial={"display_name": request.user.display_name})
+        form = ProfileForm(initial={"display_name": request.user.display_name}, user=request.user)
     return render(request, "accounts/edit_profile.html", {"form": form})
