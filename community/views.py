@@ -146,6 +146,7 @@ def _thread_context(request: HttpRequest, thread: Thread, *, answer_form: Answer
         "flagged_thread": flagged_thread,
         "can_me_too": permissions.can_me_too(user, thread),
         "can_edit_thread": permissions.can_edit_post(user, thread),
+        "can_retag": user.is_authenticated and permissions.can_retag(user, thread),
         "can_ask_for_more_help": permissions.can_ask_for_more_help(user, thread),
         "can_answer": permissions.can_answer(user, thread),
         "is_staff_viewer": is_staff,
@@ -428,6 +429,32 @@ def edit_answer(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @member_required
+def retag(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change a question's tags (the asker, staff, or a rank with the retag privilege). A
+    page of its own, so it works without JavaScript and a refused change keeps what was
+    typed."""
+    from community.forms import RetagForm
+
+    thread = _visible_thread(request, pk)
+    if not permissions.can_retag(request.user, thread):
+        raise PermissionDenied("Changing the tags of others' questions comes with a higher rank.")
+    if request.method == "POST":
+        form = RetagForm(request.POST)
+        if form.is_valid():
+            try:
+                services.retag_question(user=request.user, thread=thread, tags=form.cleaned_data["tags"])
+            except (ValidationError, PermissionDenied) as exc:
+                form.add_error("tags", _problem(request, exc))
+            else:
+                messages.success(request, "The tags are updated.")
+                return redirect(thread)
+    else:
+        form = RetagForm(initial={"tags": ", ".join(sorted(thread.tags.names()))})
+    status = 400 if form.errors else 200
+    return render(request, "community/retag.html", {"form": form, "thread": thread}, status=status)
+
+
+@member_required
 @require_POST
 def delete_question(request: HttpRequest, pk: int) -> HttpResponse:
     thread = _visible_thread(request, pk)
@@ -462,14 +489,28 @@ def similar(request: HttpRequest) -> HttpResponse:
     """Listed questions like the title being typed on the ask page (an htmx partial).
 
     A title shorter than three characters gets an empty 200 response, so the ask page simply
-    shows nothing.
+    shows nothing. Limited to SIMILAR_QUESTIONS_PER_MINUTE per member or address (429 with
+    Retry-After beyond), and cached per title until the lists change.
     """
+    import hashlib
+
+    from django.conf import settings
+
+    from community.limits import request_limit_wait
     from community.search import SIMILAR_MIN_TITLE, normalise_query, similar_threads
 
-    title = normalise_query(request.GET.get("title"))
+    wait = request_limit_wait(request, action="similar", per_minute=settings.SIMILAR_QUESTIONS_PER_MINUTE)
+    if wait is not None:
+        response = HttpResponse("Too many look-ups of similar questions; try again in a minute.", status=429)
+        response["Retry-After"] = str(wait)
+        return response
+    title = normalise_query(request.GET.get("title"))[: services.TITLE_MAX_LENGTH]
     if len(title) < SIMILAR_MIN_TITLE:
         return HttpResponse("")
-    return render(request, "community/_similar.html", {"similar": similar_threads(title=title)})
+    # The same title typed by many people costs one query until the lists change.
+    digest = hashlib.sha256(title.casefold().encode()).hexdigest()[:32]
+    similar = cached_for_lists(f"similar:{digest}", lambda: list(similar_threads(title=title)), timeout=60)
+    return render(request, "community/_similar.html", {"similar": similar})
 
 
 @anonymous_page()

@@ -108,3 +108,112 @@ def test_the_moderation_page_shows_flags_on_an_official_answer(client, thread):
     html = client.get(reverse("community:moderation")).content.decode()
     assert f"flagged-answer-{official.pk}" in html
     assert Answer.objects.get(pk=official.pk).is_hidden is False
+
+
+# --- Retagging is a rank privilege ------------------------------------------------------------
+
+
+def _rank_may_retag(name: str, allowed: bool) -> None:
+    rank = Rank.objects.get(name=name)
+    rank.can_retag = allowed
+    rank.save()
+
+
+def test_a_member_without_the_retag_privilege_cannot_change_others_tags(client, thread):
+    newcomer = UserFactory(points=0)
+    client.force_login(newcomer)
+    assert client.get(reverse("community:retag", args=[thread.pk])).status_code == 403
+    response = client.post(reverse("community:retag", args=[thread.pk]), {"tags": "spam"})
+    assert response.status_code == 403
+    assert list(thread.tags.names()) == []
+    assert "Edit tags" not in client.get(thread.get_absolute_url()).content.decode()
+    from django.core.exceptions import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        services.retag_question(user=newcomer, thread=thread, tags="spam")
+
+
+def test_a_rank_with_the_retag_privilege_changes_others_tags(client, thread):
+    helper = UserFactory(points=250)  # Helper: can_retag by default
+    client.force_login(helper)
+    assert "Edit tags" in client.get(thread.get_absolute_url()).content.decode()
+    response = client.post(reverse("community:retag", args=[thread.pk]), {"tags": "Calendar, sync"})
+    assert response.status_code == 302
+    assert sorted(thread.tags.names()) == ["calendar", "sync"]
+
+
+def test_admins_turn_the_retag_privilege_off_and_on_per_rank(thread):
+    from django.core.exceptions import PermissionDenied
+
+    helper = UserFactory(points=250)
+    _rank_may_retag("Helper", False)
+    with pytest.raises(PermissionDenied):
+        services.retag_question(user=helper, thread=thread, tags="sync")
+    _rank_may_retag("New member", True)
+    services.retag_question(user=UserFactory(points=0), thread=thread, tags="sync")
+    assert list(thread.tags.names()) == ["sync"]
+
+
+def test_a_brand_new_account_cannot_retag_even_at_a_rank_that_may(thread):
+    from django.core.exceptions import PermissionDenied
+
+    _rank_may_retag("New member", True)
+    with pytest.raises(PermissionDenied):
+        services.retag_question(user=fresh(), thread=thread, tags="spam")
+
+
+def test_the_asker_and_staff_retag_and_bad_tags_keep_what_was_typed(client, thread, member):
+    client.force_login(member)
+    response = client.post(reverse("community:retag", args=[thread.pk]), {"tags": "ok, bad tag!"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "may use only letters" in html and 'value="ok, bad tag!"' in html
+    services.retag_question(user=StaffFactory(), thread=thread, tags="sync")
+    assert list(thread.tags.names()) == ["sync"]
+
+
+# --- /ask/similar/ is limited -----------------------------------------------------------------
+
+
+def test_similar_questions_are_limited_per_address_for_visitors(client, settings):
+    settings.SIMILAR_QUESTIONS_PER_MINUTE = 5
+    url = reverse("community:similar")
+    for _ in range(5):
+        assert client.get(url, {"title": "calendar sync"}).status_code == 200
+    response = client.get(url, {"title": "calendar sync"})
+    assert response.status_code == 429
+    assert 0 < int(response["Retry-After"]) <= 60
+    assert client.get(url, {"title": "calendar sync"}, REMOTE_ADDR="10.0.0.9").status_code == 200
+
+
+def test_similar_questions_are_limited_per_member(client, settings, member):
+    settings.SIMILAR_QUESTIONS_PER_MINUTE = 3
+    client.force_login(member)
+    url = reverse("community:similar")
+    codes = [client.get(url, {"title": "calendar sync"}, REMOTE_ADDR=f"10.0.0.{i}").status_code for i in range(4)]
+    assert codes == [200, 200, 200, 429]
+
+
+def test_the_limit_opens_again_the_next_minute(client, settings):
+    import time_machine
+
+    settings.SIMILAR_QUESTIONS_PER_MINUTE = 1
+    url = reverse("community:similar")
+    start = timezone.now().replace(second=5)
+    with time_machine.travel(start, tick=False):
+        assert client.get(url, {"title": "calendar sync"}).status_code == 200
+        assert client.get(url, {"title": "calendar sync"}).status_code == 429
+    with time_machine.travel(start + timezone.timedelta(minutes=1), tick=False):
+        assert client.get(url, {"title": "calendar sync"}).status_code == 200
+
+
+def test_similar_questions_for_one_title_are_cached_until_the_lists_change(
+    client, settings, thread, django_assert_num_queries
+):
+    settings.ANONYMOUS_PAGE_CACHE_SECONDS = 300
+    url = reverse("community:similar")
+    first = client.get(url, {"title": "Calendar sync stops"}).content.decode()
+    assert "Calendar sync stops after the update" in first
+    with django_assert_num_queries(0):
+        again = client.get(url, {"title": "Calendar sync stops"}).content.decode()
+    assert again == first

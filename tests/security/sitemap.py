@@ -168,6 +168,10 @@ ROUTES: dict[str, list[Variant]] = {
         Variant(Q, "owner", outsiders=PRIVATE),
     ],
     "community:delete_question": [Variant(P, "action", outsiders=("anonymous", "asker"), refused_with_redirect=True), Variant(Q, "action", outsiders=PRIVATE)],
+    "community:retag": [
+        Variant(P, "member", expect={"asker": {403}}),  # the public thread is other's; New member may not retag
+        Variant(Q, "owner", outsiders=PRIVATE),
+    ],
     "community:vote": [Variant(PA, "action"), Variant(QA, "action", outsiders=PRIVATE)],
     "community:accept": [Variant(PA, "action", outsiders=("anonymous", "asker"), refused_with_redirect=True), Variant(QA, "action", outsiders=PRIVATE)],
     "community:edit_answer": [
