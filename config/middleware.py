@@ -36,6 +36,8 @@ def _has_nul(value) -> bool:
 def _input_has_nul(request: HttpRequest) -> bool:
     if "\x00" in request.path:
         return True
+    if any(_has_nul(key) or _has_nul(value) for key, value in request.COOKIES.items()):
+        return True
     for data in (request.GET, request.POST):
         for key, values in data.lists():
             if _has_nul(key) or any(_has_nul(v) for v in values):
@@ -44,8 +46,8 @@ def _input_has_nul(request: HttpRequest) -> bool:
 
 
 class RejectNulMiddleware:
-    """A NUL byte in the path, the query string or a form field answers 400 before any view
-    runs. PostgreSQL refuses NUL in text, so without this a lookup such as ``?tag=a%00``
+    """A NUL byte in the path, the query string, a form field, a file name or a cookie answers
+    400 before any view runs. PostgreSQL refuses NUL in text, so without this a lookup such as ``?tag=a%00``
     fails in the database with a 500; no legitimate text a person types contains one.
 
     Sits last in MIDDLEWARE, so the 400 page renders with the header like any page."""

@@ -127,6 +127,19 @@ def test_a_nul_byte_in_a_form_field_is_a_400_and_nothing_is_saved(client, member
     assert not Thread.objects.exists()
 
 
+def test_a_nul_byte_in_a_cookie_is_a_400(client):
+    client.cookies["sessionid"] = "abc\x00def"
+    assert client.get("/").status_code == 400
+
+
+def test_a_nul_byte_in_an_htmx_post_is_a_400_and_nothing_changes(client, member, category):
+    thread = services.ask_question(author=UserFactory(), category=category, title="Calendar sync stops after the update", body="x")
+    client.force_login(member)
+    response = client.post(reverse("community:answer", args=[thread.pk]), {"body": "Try\x00 this"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 400
+    assert not Answer.objects.filter(thread=thread).exists()
+
+
 @pytest.mark.usefixtures("on_postgres")
 @pytest.mark.parametrize("url", NUL_URLS)
 def test_nul_bytes_never_reach_postgresql(client, url):
