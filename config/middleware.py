@@ -76,7 +76,9 @@ class PrivateCacheControlMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             cache_control = response.get("Cache-Control", "")
-            if "public" in cache_control or "max-age" in cache_control or "s-maxage" in cache_control:
+            if "public" in cache_control:
+                return response  # the view said it is the same for everyone (ranks.css)
+            if "max-age" in cache_control or "s-maxage" in cache_control:
                 del response["Cache-Control"]
             patch_cache_control(response, private=True, no_store=True)
         return response

@@ -115,3 +115,11 @@ def test_thread_visibility_rule_is_one_rule_for_querysets_and_loaded_rows(member
         visible = set(Thread.objects.visible_to(user).values_list("pk", flat=True))
         for thread in (own_private, others_private, public):
             assert can_see_thread(user, thread) == thread.is_visible_to(user) == (thread.pk in visible)
+
+
+def test_a_response_the_view_marked_public_keeps_its_cache_headers_for_members(client, member):
+    from kudos.selectors import rank_version
+
+    client.force_login(member)
+    response = client.get(reverse("kudos:ranks_css"), {"v": rank_version()})
+    assert "public" in response["Cache-Control"] and "no-store" not in response["Cache-Control"]
