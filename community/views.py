@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from community import permissions, privacy, services
 from community.pagecache import THREAD, anonymous_page, cached_for_lists
 from community.forms import AnswerForm, QuestionForm
-from community.hooks import thread_notices
+from community.hooks import privileges_for, thread_notices
 from community.limits import PostingLimitReached
 from community.markdown import render as render_markdown
 from community.models import Answer, AnswerVote, Category, Flag, MeToo, Revision, Thread
@@ -274,10 +274,17 @@ def _back_to(request: HttpRequest, thread: Thread, anchor: str = "") -> HttpResp
     return redirect(thread.get_absolute_url() + anchor)
 
 
+VOTE_WITHOUT_POINTS = (
+    "Thanks, your vote counts. It earns the author kudos once your account is a little older "
+    "and your email address is confirmed."
+)
+
+
 @member_required
 @require_POST
 def vote(request: HttpRequest, pk: int) -> HttpResponse:
-    """Toggle "This helped" on an answer. htmx gets the button back; others the page."""
+    """Toggle "This helped" on an answer. htmx gets the button back; others the page. A
+    member whose votes move no points yet (a brand-new account) is told so."""
     answer = _visible_answer(request, pk)
     error = ""
     try:
@@ -285,14 +292,19 @@ def vote(request: HttpRequest, pk: int) -> HttpResponse:
     except (ValidationError, PermissionDenied) as exc:
         error = _problem(request, exc)
         voted = AnswerVote.objects.filter(answer=answer, user=request.user).exists()
+    note = ""
+    if voted and not error and not privileges_for(request.user).votes_move_points:
+        note = VOTE_WITHOUT_POINTS
     if not request.htmx:
         if error:
             messages.error(request, error)
+        elif note:
+            messages.info(request, note)
         return _back_to(request, answer.thread, f"#answer-{answer.pk}")
     answer.refresh_from_db(fields=["upvote_count"])
     answer.viewer_voted = voted
     answer.viewer_can_vote = permissions.can_vote(request.user, answer)
-    return render(request, "community/_vote_button.html", {"answer": answer, "error": error})
+    return render(request, "community/_vote_button.html", {"answer": answer, "error": error, "note": note})
 
 
 @member_required

@@ -91,3 +91,15 @@ def test_restoring_a_hidden_answer_gives_back_only_privileged_votes(member, repl
     services.restore_post(user=StaffFactory(), post=reply)
     member.refresh_from_db()
     assert member.points == 10
+
+
+def test_a_brand_new_voter_is_told_their_vote_earns_no_points_yet(client, reply):
+    voter = UserFactory(date_joined=timezone.now())
+    client.force_login(voter)
+    from django.urls import reverse
+
+    html = client.post(reverse("community:vote", args=[reply.pk]), HTTP_HX_REQUEST="true").content.decode()
+    assert 'aria-pressed="true"' in html and "once your account is a little older" in html
+    client.force_login(UserFactory())
+    html = client.post(reverse("community:vote", args=[reply.pk]), HTTP_HX_REQUEST="true").content.decode()
+    assert "once your account is a little older" not in html
