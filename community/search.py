@@ -24,7 +24,7 @@ from django.contrib.postgres.search import (
     SearchVectorField,
     TrigramSimilarity,
 )
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Case, F, FloatField, Q, QuerySet, Value, When
 from django.db.models.expressions import Expression
 from django.utils.html import escape
@@ -94,19 +94,53 @@ def _solved_boost() -> Case:
     )
 
 
+SORTS = {"relevance": "Best match", "new": "Newest", "helpful": "Most helpful"}
+DATE_RANGES = {"week": ("Past week", 7), "month": ("Past month", 31), "year": ("Past year", 366)}
+# Fewer matches than this and the words are checked for typos.
+FEW_RESULTS = 3
+# Typo correction: how alike (pg_trgm word similarity) a title must be to a query word to be
+# looked at, how many such titles are read, and how far (edits) a correction may be.
+TYPO_SIMILARITY = 0.3
+TYPO_CANDIDATES = 40
+TYPO_MIN_LENGTH = 4
+_OPERATORS_RE = re.compile(r'"|(?:^|\s)-\w')
+
+
 @dataclass
 class SearchResults:
     """What the search page shows. ``threads`` is a queryset when there is something to page
     through; each thread carries ``title_snippet`` and ``body_snippet`` (safe HTML) once
-    ``add_snippets`` ran on a page of them."""
+    ``add_snippets`` ran on a page of them.
+
+    ``suggestion`` is the query with its typos corrected; ``corrected`` says the results are
+    for the suggestion because the query as typed found nothing (Google's "Showing results
+    for"); otherwise the page offers the suggestion as "Did you mean".
+    """
 
     query: str
     threads: QuerySet | None
     words: list[str]
+    suggestion: str = ""
+    corrected: bool = False
 
 
-def search_threads(*, query: str, category=None, solved: bool | None = None) -> SearchResults:
-    """Listed threads matching ``query`` best first (solved ones boosted).
+def search_threads(
+    *,
+    query: str,
+    category=None,
+    tag=None,
+    solved: bool | None = None,
+    since=None,
+    sort: str = "relevance",
+) -> SearchResults:
+    """Listed threads matching ``query``, best first, with optional filters.
+
+    Forgiving by design: a thread matches when any query word does (stemmed, stop words
+    dropped, on PostgreSQL), and ranks by how many of the words it has, titles above bodies,
+    solved threads boosted. Quotes and ``-word`` keep their strict meaning (all words, exact
+    phrase, excluded word). When the query finds fewer than FEW_RESULTS threads, its words
+    are checked for typos against the titles of listed threads (trigram similarity, then edit
+    distance); a query that found nothing is run again corrected.
 
     An empty query or one without any word (only punctuation) finds nothing and never fails.
     """
@@ -114,27 +148,169 @@ def search_threads(*, query: str, category=None, solved: bool | None = None) -> 
     words = query_words(query)
     if not words:
         return SearchResults(query=query, threads=None, words=words)
-    threads = Thread.objects.listed().with_list_data()
+    base = Thread.objects.listed().with_list_data()
     if category is not None:
-        threads = threads.filter(category=category)
+        base = base.filter(category=category)
+    if tag is not None:
+        base = base.filter(tags=tag)
+    if since is not None:
+        base = base.filter(created_at__gte=since)
     if solved is True:
-        threads = threads.solved()
+        base = base.solved()
     elif solved is False:
-        threads = threads.unsolved()
+        base = base.unsolved()
+    strict = bool(_OPERATORS_RE.search(query))
+    threads = _matching(base, query=query, words=words, strict=strict)
+    suggestion, corrected = "", False
+    if not strict and len(words) <= 8 and threads[:FEW_RESULTS].count() < FEW_RESULTS:
+        fixed = correct_words(words)
+        if fixed != words:
+            suggestion = " ".join(fixed)
+            if not threads.exists():
+                corrected = True
+                threads = _matching(base, query=suggestion, words=fixed, strict=False)
+    return SearchResults(
+        query=query, threads=_sorted(threads, sort), words=fixed if corrected else words,
+        suggestion=suggestion, corrected=corrected,
+    )
+
+
+def _matching(threads: QuerySet, *, query: str, words: list[str], strict: bool) -> QuerySet:
+    """Threads matching the words, annotated with ``matched`` (how many query words each has)
+    and ``score`` (how well, solved boosted)."""
     if uses_postgres():
-        ts_query = SearchQuery(query, search_type="websearch", config="english")
         vector = _search_vector()
-        threads = (
-            threads.alias(search_vector=vector)
-            .filter(search_vector=ts_query)
-            .annotate(score=SearchRank(vector, ts_query) * _solved_boost())
-            .order_by("-score", "-last_activity_at", "-pk")
+        threads = threads.alias(search_vector=vector)
+        if strict:
+            ts_query = SearchQuery(query, search_type="websearch", config="english")
+            return threads.filter(search_vector=ts_query).annotate(
+                matched=Value(len(words)), score=SearchRank(vector, ts_query) * _solved_boost()
+            )
+        parts = [SearchQuery(word, search_type="plain", config="english") for word in words]
+        ts_query = parts[0]
+        for part in parts[1:]:
+            ts_query = ts_query | part
+        matched = sum(
+            (Case(When(search_vector=part, then=Value(1)), default=Value(0)) for part in parts), Value(0)
         )
-    else:
-        for word in words:
+        return threads.filter(search_vector=ts_query).annotate(
+            matched=matched, score=SearchRank(vector, ts_query) * _solved_boost()
+        )
+    # SQLite: case-insensitive word matching, a title match counting double.
+    if strict:
+        return _strict_words(threads, query).annotate(matched=Value(len(words)), score=_solved_boost())
+    meaningful = [w for w in words if w not in _STOP_WORDS] or words
+    anywhere = Q()
+    matched = Value(0)
+    for word in meaningful:
+        in_title = Q(title__icontains=word)
+        anywhere |= in_title | Q(body__icontains=word)
+        matched = matched + Case(When(in_title | Q(body__icontains=word), then=Value(1)), default=Value(0))
+        matched = matched + Case(When(in_title, then=Value(1)), default=Value(0))
+    return threads.filter(anywhere).annotate(matched=matched, score=_solved_boost())
+
+
+_PHRASE_RE = re.compile(r'"([^"]*)"|(-?)(\w+)')
+
+
+def _strict_words(threads: QuerySet, query: str) -> QuerySet:
+    """Web-search syntax without PostgreSQL: "a phrase" must appear as written, -word must not
+    appear, every other word must."""
+    for phrase, minus, word in _PHRASE_RE.findall(query):
+        if phrase.strip():
+            threads = threads.filter(Q(title__icontains=phrase.strip()) | Q(body__icontains=phrase.strip()))
+        elif minus:
+            threads = threads.exclude(Q(title__icontains=word) | Q(body__icontains=word))
+        elif word:
             threads = threads.filter(Q(title__icontains=word) | Q(body__icontains=word))
-        threads = threads.annotate(score=_solved_boost()).order_by("-score", "-last_activity_at", "-pk")
-    return SearchResults(query=query, threads=threads, words=words)
+    return threads
+
+
+def _sorted(threads: QuerySet, sort: str) -> QuerySet:
+    if sort == "new":
+        return threads.order_by("-created_at", "-pk")
+    if sort == "helpful":
+        return threads.order_by(
+            Case(When(solution__isnull=False, then=Value(0)), default=Value(1)),
+            (F("upvote_count") + F("me_too_count")).desc(),
+            "-last_activity_at",
+            "-pk",
+        )
+    return threads.order_by("-matched", "-score", "-last_activity_at", "-pk")
+
+
+def correct_words(words: list[str]) -> list[str]:
+    """``words`` with each likely typo replaced by the nearest word in the titles of listed
+    threads (at most two edits, one for short words; the more common spelling on a tie).
+    Words found as they are, short words and numbers stay. Titles only: they carry the terms
+    people search for, and the trigram index on titles finds candidates in milliseconds.
+    One query for all the words."""
+    checked = [w for w in words if len(w) >= TYPO_MIN_LENGTH and not w.isdigit()]
+    if not checked:
+        return words
+    titles = _titles_like(checked)
+    return [(_nearest(w, titles) or w) if w in checked else w for w in words]
+
+
+def _titles_like(words: list[str]) -> list[str]:
+    threads = Thread.objects.listed()
+    if uses_postgres():
+        from django.contrib.postgres.search import TrigramWordSimilarity
+        from django.db.models.functions import Greatest
+
+        alike = Q()
+        for word in words:
+            alike |= Q(title__trigram_word_similar=word)
+        similarity = [TrigramWordSimilarity(word, "title") for word in words]
+        with transaction.atomic(), connection.cursor() as cursor:
+            # Lower than pg_trgm's default 0.6: one wrong letter in a short word already costs
+            # a third of its trigrams. SET LOCAL ends with this transaction.
+            cursor.execute("SET LOCAL pg_trgm.word_similarity_threshold = %s", [TYPO_SIMILARITY])
+            return list(
+                threads.filter(alike)
+                .annotate(alike=Greatest(*similarity) if len(similarity) > 1 else similarity[0])
+                .order_by("-alike")
+                .values_list("title", flat=True)[: TYPO_CANDIDATES * len(words)]
+            )
+    return list(threads.order_by("-last_activity_at").values_list("title", flat=True)[:500])
+
+
+def _nearest(word: str, titles: list[str]) -> str | None:
+    limit = 1 if len(word) <= 5 else 2
+    counts: dict[str, int] = {}
+    for title in titles:
+        for candidate in _WORD_RE.findall(title.lower()):
+            counts[candidate] = counts.get(candidate, 0) + 1
+    if word in counts:
+        return None
+    best = None
+    for candidate, count in counts.items():
+        if abs(len(candidate) - len(word)) > limit or candidate.isdigit():
+            continue
+        distance = edit_distance(word, candidate, limit=limit)
+        if distance <= limit:
+            key = (distance, -count, candidate)
+            if best is None or key < best[0]:
+                best = (key, candidate)
+    return best[1] if best else None
+
+
+def edit_distance(a: str, b: str, *, limit: int) -> int:
+    """Optimal string alignment distance (insertions, deletions, substitutions and swaps of
+    two neighbouring letters count one each); stops early past ``limit``."""
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1
+        previous2, previous = previous, current
+    return previous[-1]
 
 
 def add_snippets(threads, *, query: str, words: list[str]) -> list[Thread]:
@@ -145,6 +321,10 @@ def add_snippets(threads, *, query: str, words: list[str]) -> list[Thread]:
     if not threads:
         return threads
     if uses_postgres():
+        # Any of the words is marked, as any of them made the thread match; quotes and
+        # -word keep their meaning.
+        if not _OPERATORS_RE.search(query):
+            query = " or ".join(words)
         ts_query = SearchQuery(query, search_type="websearch", config="english")
         options = {"start_sel": _START, "stop_sel": _STOP}
         rows = Thread.objects.filter(pk__in=[t.pk for t in threads]).annotate(

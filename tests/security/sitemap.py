@@ -186,6 +186,14 @@ ROUTES: dict[str, list[Variant]] = {
         Variant(NONE, "public", query="q=marmalade"),
         Variant(NONE, "public", query="q=pelican"),
         Variant(NONE, "public", query="q=walrus&category=billing"),
+        # Typos of private words: corrections come from listed threads only.
+        Variant(NONE, "public", query="q=marmelade+walrys&sort=new&date=week&tag=walrusbilling"),
+        Variant(NONE, "public", query="q=pelicam+sorbett&sort=helpful&solved=no"),
+    ],
+    "community:search_suggest": [
+        Variant(NONE, "public", query="q=calender+sync"),
+        Variant(NONE, "public", query="q=marmelade+walrus"),
+        Variant(NONE, "public", query="q=Zanzibar+quokka+plan"),
     ],
     "community:category": [Variant(lambda w: {"slug": w.category.slug}, "public")],
     "community:tags": [Variant(NONE, "public")],
