@@ -49,6 +49,7 @@ class World:
     ticket: Any
     note: Any
     channel: Any
+    macro: Any = None  # a saved reply staff shared
 
     def user(self, role: str):
         return None if role == "anonymous" else getattr(self, role)
@@ -96,7 +97,12 @@ def build_world() -> World:
 
     services.flag_post(user=other, post=public_answer, reason=Flag.Reason.values[0], note="Looks off")
     channel = Channel.objects.create(name="Billing desk", instructions="Write to billing.", link="https://example.com")
+    from escalation.macros import create_macro
+
+    macro = create_macro(staff=staff, title="Refund on its way", body="Hi {asker_name}, the refund is on its way.",
+                         shared=True)
     return World(
+        macro=macro,
         category=category,
         asker=asker,
         other=other,
@@ -222,6 +228,11 @@ ROUTES: dict[str, list[Variant]] = {
     "kudos:award": [Variant(NONE, "staff")],
     # --- escalation (the staff pages)
     "escalation:queue": [Variant(NONE, "staff"), Variant(NONE, "staff", query="status=")],
+    "escalation:bulk": [Variant(NONE, "action", outsiders=NOT_STAFF)],
+    "escalation:macros": [Variant(NONE, "staff")],
+    "escalation:macro_new": [Variant(NONE, "staff")],
+    "escalation:macro_edit": [Variant(lambda w: {"pk": w.macro.pk}, "staff")],
+    "escalation:macro_delete": [Variant(lambda w: {"pk": w.macro.pk}, "action", outsiders=NOT_STAFF)],
     "escalation:ticket": [Variant(T, "staff")],
     "escalation:claim": [Variant(T, "action", outsiders=NOT_STAFF)],
     "escalation:note": [Variant(T, "action", outsiders=NOT_STAFF)],
