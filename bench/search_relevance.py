@@ -2,6 +2,7 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/peerdesk .venv/bin/python bench/search_relevance.py
     ... bench/search_relevance.py --scale 100000   # the corpus among 100,000 seeded questions
+    (-v lists the misses; --keep leaves the test database for a closer look)
 
 Creates a throw-away test database next to DATABASE_URL's (PostgreSQL: search there is
 full-text with stemming; SQLite falls back to word matching), asks every corpus question through
@@ -101,6 +102,11 @@ def main() -> None:
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
         threads = load_corpus()
+        from community.search import rebuild_search_words
+
+        start = time.perf_counter()
+        words = rebuild_search_words()
+        print(f"typo vocabulary: {words:,} words rebuilt in {time.perf_counter() - start:.2f} s")
         print(f"database: {connection.vendor}; corpus: {len(threads)} questions among {scale:,} seeded, "
               f"{len(QUERIES)} everyday queries, {len(TYPO_QUERIES)} with a typo")
         print(f"{'search':<46} {'top 3':>7} {'found any':>10} {'p50 ms':>8} {'p95 ms':>8}")
@@ -117,7 +123,8 @@ def main() -> None:
                 if threads[expected].pk not in pks[:3]:
                     print("miss:", query, "->", THREADS[expected][0])
     finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+        if "--keep" not in sys.argv:
+            connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 if __name__ == "__main__":

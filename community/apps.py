@@ -10,3 +10,7 @@ class CommunityConfig(AppConfig):
         from community import pagecache
 
         pagecache.connect()
+        # Search's vocabulary for typo correction takes new public titles at once.
+        from community import search
+
+        search.connect()

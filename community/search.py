@@ -30,7 +30,7 @@ from django.db.models.expressions import Expression
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from community.models import Thread
+from community.models import SearchWord, Thread
 
 MAX_QUERY_LENGTH = 200
 SOLVED_BOOST = 1.5
@@ -98,10 +98,12 @@ SORTS = {"relevance": "Best match", "new": "Newest", "helpful": "Most helpful"}
 DATE_RANGES = {"week": ("Past week", 7), "month": ("Past month", 31), "year": ("Past year", 366)}
 # Fewer matches than this and the words are checked for typos.
 FEW_RESULTS = 3
-# Typo correction: how alike (pg_trgm word similarity) a title must be to a query word to be
-# looked at, how many such titles are read, and how far (edits) a correction may be.
-TYPO_SIMILARITY = 0.3
-TYPO_CANDIDATES = 40
+# At most this many threads with any query word (the most recently active) are ranked, plus
+# this many with all of them.
+SEARCH_CANDIDATES = 1000
+ALL_WORDS_CANDIDATES = 300
+# Typo correction: how many look-alike words of the vocabulary are weighed per unknown word.
+TYPO_CANDIDATES = 30
 TYPO_MIN_LENGTH = 4
 _OPERATORS_RE = re.compile(r'"|(?:^|\s)-\w')
 
@@ -165,10 +167,13 @@ def search_threads(
     if not strict and len(words) <= 8 and threads[:FEW_RESULTS].count() < FEW_RESULTS:
         fixed = correct_words(words)
         if fixed != words:
-            suggestion = " ".join(fixed)
-            if not threads.exists():
-                corrected = True
-                threads = _matching(base, query=suggestion, words=fixed, strict=False)
+            fixed_threads = _matching(base, query=" ".join(fixed), words=fixed, strict=False)
+            # Offered only when it finds something: a word can outlive its thread's listing in
+            # the vocabulary until the next rebuild.
+            if fixed_threads.exists():
+                suggestion = " ".join(fixed)
+                if not threads.exists():
+                    corrected, threads = True, fixed_threads
     return SearchResults(
         query=query, threads=_sorted(threads, sort), words=fixed if corrected else words,
         suggestion=suggestion, corrected=corrected,
@@ -193,7 +198,24 @@ def _matching(threads: QuerySet, *, query: str, words: list[str], strict: bool) 
         matched = sum(
             (Case(When(search_vector=part, then=Value(1)), default=Value(0)) for part in parts), Value(0)
         )
-        return threads.filter(search_vector=ts_query).annotate(
+        # Ranking reads every matching row's vector, and a common word matches a large share of
+        # the community: rank at most the SEARCH_CANDIDATES most recently active threads with
+        # any of the words, plus the ALL_WORDS_CANDIDATES most recent with all of them (the
+        # best matches, even when older). Fetched as lists first: as subqueries the planner may
+        # re-run the match per row.
+        candidates = list(
+            threads.filter(search_vector=ts_query).order_by("-last_activity_at")
+            .values_list("pk", flat=True)[:SEARCH_CANDIDATES]
+        )
+        if len(parts) > 1 and len(candidates) == SEARCH_CANDIDATES:
+            every = parts[0]
+            for part in parts[1:]:
+                every = every & part
+            candidates += list(
+                threads.filter(search_vector=every).order_by("-last_activity_at")
+                .values_list("pk", flat=True)[:ALL_WORDS_CANDIDATES]
+            )
+        return threads.filter(pk__in=set(candidates)).annotate(
             matched=matched, score=SearchRank(vector, ts_query) * _solved_boost()
         )
     # SQLite: case-insensitive word matching, a title match counting double.
@@ -240,47 +262,94 @@ def _sorted(threads: QuerySet, sort: str) -> QuerySet:
 
 
 def correct_words(words: list[str]) -> list[str]:
-    """``words`` with each likely typo replaced by the nearest word in the titles of listed
-    threads (at most two edits, one for short words; the more common spelling on a tie).
-    Words found as they are, short words and numbers stay. Titles only: they carry the terms
-    people search for, and the trigram index on titles finds candidates in milliseconds.
-    One query for all the words."""
-    checked = [w for w in words if len(w) >= TYPO_MIN_LENGTH and not w.isdigit()]
+    """``words`` with each likely typo replaced by the nearest word of the titles of listed
+    threads (SearchWord: at most two edits, one for short words; the more common word on a
+    tie). Known words, short words and numbers stay as typed. Two queries at most per
+    unknown word, one to tell the known words."""
+    checked = [w for w in words if TYPO_MIN_LENGTH <= len(w) <= 40 and not w.isdigit()]
     if not checked:
         return words
-    titles = _titles_like(checked)
-    return [(_nearest(w, titles) or w) if w in checked else w for w in words]
+    known = set(SearchWord.objects.filter(word__in=checked).values_list("word", flat=True))
+    fixes = {}
+    for word in checked:
+        if word not in known and word not in fixes:
+            fixes[word] = _nearest(word, _words_like(word)) or word
+    return [fixes.get(w, w) for w in words]
 
 
-def _titles_like(words: list[str]) -> list[str]:
-    threads = Thread.objects.listed()
+def _words_like(word: str) -> dict[str, int]:
+    """Vocabulary words that look like ``word``, with how many titles have each."""
+    words = SearchWord.objects.all()
     if uses_postgres():
-        from django.contrib.postgres.search import TrigramWordSimilarity
-        from django.db.models.functions import Greatest
+        from django.contrib.postgres.search import TrigramSimilarity
 
-        alike = Q()
-        for word in words:
-            alike |= Q(title__trigram_word_similar=word)
-        similarity = [TrigramWordSimilarity(word, "title") for word in words]
-        with transaction.atomic(), connection.cursor() as cursor:
-            # Lower than pg_trgm's default 0.6: one wrong letter in a short word already costs
-            # a third of its trigrams. SET LOCAL ends with this transaction.
-            cursor.execute("SET LOCAL pg_trgm.word_similarity_threshold = %s", [TYPO_SIMILARITY])
-            return list(
-                threads.filter(alike)
-                .annotate(alike=Greatest(*similarity) if len(similarity) > 1 else similarity[0])
-                .order_by("-alike")
-                .values_list("title", flat=True)[: TYPO_CANDIDATES * len(words)]
-            )
-    return list(threads.order_by("-last_activity_at").values_list("title", flat=True)[:500])
+        # pg_trgm's % operator (similarity above 0.3) on the trigram index.
+        words = words.filter(word__trigram_similar=word).annotate(alike=TrigramSimilarity("word", word))
+        return dict(words.order_by("-alike").values_list("word", "threads")[:TYPO_CANDIDATES])
+    # SQLite: the words with the same first letter (a typo there is rare), weighed in Python.
+    return dict(words.filter(word__startswith=word[0]).values_list("word", "threads")[:5000])
 
 
-def _nearest(word: str, titles: list[str]) -> str | None:
+def rebuild_search_words(*, using: str = "default") -> int:
+    """Make the vocabulary the words (3 to 40 letters) of the titles of listed threads, with
+    their counts; words of threads no longer listed leave it. Returns how many words."""
+    from django.db import connections
+
+    connection_ = connections[using]
+    with transaction.atomic(using=using):
+        if connection_.vendor == "postgresql":
+            with connection_.cursor() as cursor:
+                cursor.execute("DELETE FROM community_searchword")
+                cursor.execute(
+                    """
+                    INSERT INTO community_searchword (word, threads)
+                    SELECT word, count(DISTINCT id) FROM (
+                        SELECT id, regexp_split_to_table(lower(title), '[^[:alnum:]]+') AS word
+                        FROM community_thread
+                        WHERE NOT is_private AND NOT is_deleted AND NOT is_hidden
+                    ) words
+                    WHERE length(word) BETWEEN 3 AND 40 AND word !~ '^[0-9]+$'
+                    GROUP BY word
+                    """
+                )
+                return cursor.rowcount
+        counts: dict[str, int] = {}
+        titles = Thread.objects.using(using).filter(is_private=False, is_deleted=False, is_hidden=False)
+        for title in titles.values_list("title", flat=True).iterator():
+            for word in set(_WORD_RE.findall(title.lower())):
+                if 3 <= len(word) <= 40 and not word.isdigit():
+                    counts[word] = counts.get(word, 0) + 1
+        SearchWord.objects.using(using).all().delete()
+        SearchWord.objects.using(using).bulk_create(
+            [SearchWord(word=word, threads=n) for word, n in counts.items()], batch_size=2000
+        )
+        return len(counts)
+
+
+def add_search_words(*, title: str) -> None:
+    """Add a listed thread's title words to the vocabulary at once (beat's rebuild fixes the
+    counts later)."""
+    words = {w for w in _WORD_RE.findall(title.lower()) if 3 <= len(w) <= 40 and not w.isdigit()}
+    if words:
+        SearchWord.objects.bulk_create([SearchWord(word=w) for w in words], ignore_conflicts=True)
+
+
+def _on_question_changed(sender, thread, **kwargs) -> None:
+    if not (thread.is_private or thread.is_deleted or thread.is_hidden):
+        add_search_words(title=thread.title)
+
+
+def connect() -> None:
+    """Keep the vocabulary current as public questions are asked or retitled (community's
+    own events; wired in CommunityConfig.ready)."""
+    from community import events
+
+    events.question_asked.connect(_on_question_changed, dispatch_uid="search-words-asked")
+    events.question_edited.connect(_on_question_changed, dispatch_uid="search-words-edited")
+
+
+def _nearest(word: str, counts: dict[str, int]) -> str | None:
     limit = 1 if len(word) <= 5 else 2
-    counts: dict[str, int] = {}
-    for title in titles:
-        for candidate in _WORD_RE.findall(title.lower()):
-            counts[candidate] = counts.get(candidate, 0) + 1
     if word in counts:
         return None
     best = None

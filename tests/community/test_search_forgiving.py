@@ -10,7 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 from taggit.models import Tag
 
-from community.search import correct_words, edit_distance, search_threads
+from community.models import SearchWord
+from community.search import correct_words, edit_distance, rebuild_search_words, search_threads
 from tests.community.test_search import make_thread
 from tests.factories import CategoryFactory
 
@@ -49,6 +50,7 @@ def test_a_typo_finds_the_word_and_the_page_says_what_it_searched_for(client):
     calendar = make_thread(title="Calendar does not sync with Outlook")
     make_thread(title="Calendar events show the wrong time zone")
     make_thread(title="Invoice in the wrong currency")
+    rebuild_search_words()
 
     results = search_threads(query="calender")
     assert results.corrected and results.suggestion == "calendar"
@@ -63,6 +65,7 @@ def test_few_results_offer_a_correction_without_replacing_the_results(client):
     make_thread(title="Calendar does not sync", body="The calender widget is empty.")
     for n in range(3):
         make_thread(title=f"Calendar view number {n} is blank")
+    rebuild_search_words()
     results = search_threads(query="calender")
     assert not results.corrected
     assert results.suggestion == "calendar"
@@ -74,6 +77,7 @@ def test_corrections_never_come_from_private_hidden_or_deleted_threads():
     make_thread(title="Pelican sorbet charge", is_hidden=True)
     make_thread(title="Okapi renewal charge", is_deleted=True)
     make_thread(title="Calendar sync")
+    rebuild_search_words()
     assert correct_words(["marmelade", "pelicam", "okapy"]) == ["marmelade", "pelicam", "okapy"]
     results = search_threads(query="marmelade walrus")
     assert results.suggestion == "" and not titles(results)
@@ -122,6 +126,7 @@ def test_an_empty_search_offers_to_ask_with_the_words_as_the_title(client):
 def test_the_header_box_suggests_threads_while_typing(client):
     make_thread(title="Calendar does not sync with Outlook")
     make_thread(title="Invoice in the wrong currency", is_private=True, private_reason="author")
+    rebuild_search_words()
     html = client.get(reverse("community:search_suggest"), {"q": "calender"}).content.decode()
     assert "does not sync with Outlook" in html  # the matched word is marked
     html = client.get(reverse("community:search_suggest"), {"q": "invoice"}).content.decode()
@@ -133,7 +138,31 @@ def test_the_header_box_suggests_threads_while_typing(client):
 def test_search_with_a_typo_keeps_its_query_budget(client, size, django_assert_max_num_queries):
     for n in range(size):
         make_thread(title=f"Calendar problem number {n}")
+    rebuild_search_words()
     with django_assert_max_num_queries(12):
         assert client.get(reverse("community:search"), {"q": "calender problm"}).status_code == 200
     with django_assert_max_num_queries(8):
         assert client.get(reverse("community:search_suggest"), {"q": "calender"}).status_code == 200
+
+
+def test_the_vocabulary_takes_public_titles_at_once_and_never_private_ones(member, category):
+    from community import services
+
+    services.ask_question(author=member, category=category, title="Thermostat schedule ignored", body="Details here.",
+                          tags="")
+    services.ask_question(author=member, category=category, title="Zanzibar quokka charge", body="Private.",
+                          tags="", is_private=True)
+    words = set(SearchWord.objects.values_list("word", flat=True))
+    assert {"thermostat", "schedule", "ignored"} <= words
+    assert not {"zanzibar", "quokka"} & words
+    assert correct_words(["thermostta"]) == ["thermostat"]
+
+
+def test_a_rebuild_drops_the_words_of_threads_no_longer_listed():
+    thread = make_thread(title="Walrus marmalade plan")
+    rebuild_search_words()
+    assert SearchWord.objects.filter(word="walrus").exists()
+    type(thread).objects.filter(pk=thread.pk).update(is_private=True)
+    rebuild_search_words()
+    assert not SearchWord.objects.filter(word="walrus").exists()
+    assert search_threads(query="walrys").suggestion == ""
