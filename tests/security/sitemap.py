@@ -244,6 +244,7 @@ ROUTES: dict[str, list[Variant]] = {
     "notifications:list": [Variant(NONE, "member")],
     "notifications:read": [Variant(lambda w: {"pk": _notification_of(w.asker)}, "action", outsiders=PRIVATE)],
     "notifications:read_all": [Variant(NONE, "action")],
+    "notifications:dropdown": [Variant(NONE, "member")],
     "notifications:unsubscribe": [
         Variant(lambda w: {"token": _unsubscribe_token(w.asker)}, "public"),
         Variant(lambda w: {"token": "not-a-signed-token"}, "public", expect={r: {400} for r in ROLES}),
