@@ -171,6 +171,12 @@ def thread_detail(request: HttpRequest, pk: int, slug: str | None = None) -> Htt
     return render(request, "community/thread.html", _thread_context(request, thread))
 
 
+def _masked_message(request: HttpRequest, findings, *, where: str) -> None:
+    """Tell the writer what community.privacy masked in what they posted, and why."""
+    if findings:
+        messages.warning(request, privacy.explain(findings, where=where))
+
+
 def _private_message(request: HttpRequest, thread: Thread, detected: list[str]) -> None:
     if detected:
         messages.warning(
@@ -212,6 +218,7 @@ def ask(request: HttpRequest) -> HttpResponse:
                 if (response := _refuse(request, form, exc)) is not None:
                     return response
             else:
+                _masked_message(request, thread.masked_findings, where="question")
                 if thread.is_private:
                     _private_message(request, thread, thread.detected_private_data)
                 else:
@@ -229,12 +236,19 @@ def ask(request: HttpRequest) -> HttpResponse:
 
 
 def _preview_context(title: str, body: str, kind: str = "question") -> dict:
-    body = body[: services.BODY_MAX_LENGTH]
-    detected = privacy.detect(f"{title}\n{body}")
+    """The preview shows the text as it will be stored: masked. Both inputs are cut to their
+    fields' bounds before they are scanned (a preview is a hint; the form refuses more)."""
+    title = privacy.clip(" ".join((title or "").split()), services.TITLE_MAX_LENGTH)
+    body = privacy.clip(body, services.BODY_MAX_LENGTH)
+    if kind == "answer":
+        title = ""
+    _title, body, findings = services.mask_question(title=title, body=body)
+    detected = privacy.MaskResult("", tuple(findings)).kinds
     return {
         "html": render_markdown(body),
         "detected": detected,
         "detected_text": privacy.describe(detected),
+        "masks": ", ".join(dict.fromkeys(finding.mask for finding in findings)),
         "has_text": bool(body.strip()),
         "kind": "answer" if kind == "answer" else "question",
     }
@@ -263,6 +277,7 @@ def answer(request: HttpRequest, pk: int) -> HttpResponse:
             if (response := _refuse(request, form, exc)) is not None:
                 return response
         else:
+            _masked_message(request, posted.masked_findings, where="answer")
             messages.success(request, "Thanks, your answer is posted.")
             return redirect(_answer_url(thread, posted.pk))
     response = render(request, "community/thread.html", _thread_context(request, thread, answer_form=form), status=400)
@@ -381,6 +396,7 @@ def edit_question(request: HttpRequest, pk: int) -> HttpResponse:
                 if (response := _refuse(request, form, exc)) is not None:
                     return response
             else:
+                _masked_message(request, edited.masked_findings, where="question")
                 if edited.is_private and not was_private:
                     detected = edited.detected_private_data if edited.private_reason == Thread.PrivateReason.DETECTED else []
                     _private_message(request, edited, detected)
@@ -412,12 +428,13 @@ def edit_answer(request: HttpRequest, pk: int) -> HttpResponse:
         form = AnswerForm(request.POST)
         if form.is_valid():
             try:
-                services.edit_answer(user=request.user, answer=answer, body=form.cleaned_data["body"])
+                edited = services.edit_answer(user=request.user, answer=answer, body=form.cleaned_data["body"])
             except (ValidationError, PermissionDenied) as exc:
                 refusal = exc
                 if (response := _refuse(request, form, exc)) is not None:
                     return response
             else:
+                _masked_message(request, edited.masked_findings, where="answer")
                 messages.success(request, "Your answer is updated.")
                 return redirect(_answer_url(answer.thread, answer.pk))
     else:
