@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
+from django.views.decorators.debug import sensitive_post_parameters
 
 from community import permissions, privacy, services
 from community.pagecache import THREAD, anonymous_page, cached_for_lists
@@ -193,6 +194,7 @@ def _private_message(request: HttpRequest, thread: Thread, detected: list[str]) 
 
 
 @member_required
+@sensitive_post_parameters("title", "body")
 def ask(request: HttpRequest) -> HttpResponse:
     """Ask a question. "Preview" re-renders the form with the rendered Markdown (the same as
     the live htmx preview), so it works without JavaScript and nothing typed is lost."""
@@ -256,6 +258,7 @@ def _preview_context(title: str, body: str, kind: str = "question") -> dict:
 
 @member_required
 @require_POST
+@sensitive_post_parameters("title", "body")
 def preview(request: HttpRequest) -> HttpResponse:
     """The Markdown preview partial (htmx), with a warning when account data is in the text."""
     context = _preview_context(request.POST.get("title", ""), request.POST.get("body", ""), request.POST.get("kind", ""))
@@ -264,6 +267,7 @@ def preview(request: HttpRequest) -> HttpResponse:
 
 @member_required
 @require_POST
+@sensitive_post_parameters("title", "body")
 def answer(request: HttpRequest, pk: int) -> HttpResponse:
     """Post an answer. On bad input the thread page comes back with the error and the text."""
     thread = _visible_thread(request, pk)
@@ -372,6 +376,7 @@ def still_need_help(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @member_required
+@sensitive_post_parameters("title", "body")
 def edit_question(request: HttpRequest, pk: int) -> HttpResponse:
     thread = _visible_thread(request, pk)
     if not permissions.can_edit_post(request.user, thread):
@@ -419,6 +424,7 @@ def edit_question(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @member_required
+@sensitive_post_parameters("title", "body")
 def edit_answer(request: HttpRequest, pk: int) -> HttpResponse:
     answer = _visible_answer(request, pk)
     if not permissions.can_edit_post(request.user, answer):
