@@ -65,7 +65,7 @@ class QuestionForm(forms.Form):
         bounded by the fields' max_length)."""
         data = getattr(self, "cleaned_data", {})
         _title, _body, findings = services.mask_question(title=data.get("title", ""), body=data.get("body", ""))
-        return privacy.MaskResult("", tuple(findings)).kinds
+        return privacy.kinds_of(findings)
 
 
 class AnswerForm(forms.Form):

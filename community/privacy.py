@@ -16,7 +16,8 @@ or, below community, through a hook such as accounts.hooks). The API:
     The size bound to apply before scanning: returns ``text`` or raises ``TextTooLong`` with a
     message for the writer. ``clip(text, max_chars)`` cuts instead, for previews and hints.
 
-``result.kinds`` (stable order), ``result.changed``, ``explain(result, where="question")``
+``result.kinds`` (stable order), ``result.changed``, ``merge(*results)`` (the findings of a
+    title and a body together), ``kinds_of(findings)``, ``explain(findings, where="question")``
     (what was masked and why, for the page) and ``describe(kinds)`` ("a payment card number and
     a password"). ``detect(text)`` is ``mask_account_data(text).kinds``.
 
@@ -126,8 +127,7 @@ class MaskResult:
 
     @property
     def kinds(self) -> list[str]:
-        found = {finding.kind for finding in self.findings}
-        return [kind for kind in KIND_ORDER if kind in found]
+        return kinds_of(self.findings)
 
     @property
     def masks(self) -> list[str]:
@@ -136,6 +136,12 @@ class MaskResult:
     def __bool__(self) -> bool:
         """True when something was masked."""
         return bool(self.findings)
+
+
+def kinds_of(findings) -> list[str]:
+    """The kinds among ``findings``, each once, in KIND_ORDER."""
+    found = {finding.kind for finding in findings}
+    return [kind for kind in KIND_ORDER if kind in found]
 
 
 def merge(*results: MaskResult) -> list[Finding]:
@@ -581,7 +587,7 @@ def explain(findings: list[Finding] | tuple[Finding, ...], *, where: str = "text
     """What was masked in the writer's ``where`` and why, for the page ("" when nothing was)."""
     if not findings:
         return ""
-    kinds = [kind for kind in KIND_ORDER if any(finding.kind == kind for finding in findings)]
+    kinds = kinds_of(findings)
     shown = ", ".join(dict.fromkeys(finding.mask for finding in findings))
     why = "never post card numbers, bank details or passwords here: our staff can see your account without them"
     if kinds == [PASSWORD]:

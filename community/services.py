@@ -106,10 +106,6 @@ def mask_question(*, title: str, body: str) -> tuple[str, str, list[privacy.Find
     return masked_title.text, masked_body.text, privacy.merge(masked_title, masked_body)
 
 
-def _kinds(findings: list[privacy.Finding]) -> list[str]:
-    return privacy.MaskResult("", tuple(findings)).kinds
-
-
 def _count_links(html: str) -> int:
     return limits.count_links(html)
 
@@ -176,7 +172,7 @@ def ask_question(
     tags = clean_tags(tags)
     body_html = render(body)
     _check_posting_rate(user=author, kind="question", body_html=body_html)
-    detected = _kinds(findings)
+    detected = privacy.kinds_of(findings)
     if is_private:
         reason = Thread.PrivateReason.AUTHOR
     elif detected:
@@ -225,7 +221,7 @@ def edit_question(
     permissions.check_can_edit_post(user, thread)
     title, body, findings = mask_question(title=_clean_title(title), body=_clean_body(body))
     new_tags = clean_tags(tags) if tags is not None else None
-    detected = _kinds(findings)
+    detected = privacy.kinds_of(findings)
     became_private = not thread.is_private and bool(is_private or detected)
     changed = title != thread.title or body != thread.body
     if changed:

@@ -245,7 +245,7 @@ def _preview_context(title: str, body: str, kind: str = "question") -> dict:
     if kind == "answer":
         title = ""
     _title, body, findings = services.mask_question(title=title, body=body)
-    detected = privacy.MaskResult("", tuple(findings)).kinds
+    detected = privacy.kinds_of(findings)
     return {
         "html": render_markdown(body),
         "detected": detected,
