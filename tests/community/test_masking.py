@@ -291,3 +291,16 @@ def test_a_long_post_full_of_numbers_and_spaces_saves_quickly(member, other_memb
     thread = services.ask_question(author=member, category=category, title="Account number question", body=body)
     services.post_answer(author=other_member, thread=thread, body=body)
     assert time.perf_counter() - started < 2.0
+
+
+def test_a_display_name_edited_in_the_admin_is_masked(client, admin_user, member):
+    client.force_login(admin_user)
+    url = reverse("admin:accounts_user_change", args=[member.pk])
+    form = client.get(url).context["adminform"].form
+    data = {key: value for key, value in form.initial.items() if value is not None and not isinstance(value, (list, tuple))}
+    data.update(display_name=f"Card {CARD}", username=member.username, email=member.email, date_joined_0="2026-01-01", date_joined_1="00:00:00")
+    data.pop("password", None)
+    data.pop("last_login", None)
+    response = client.post(url, data, follow=True)
+    assert response.status_code == 200
+    assert User.objects.get(pk=member.pk).display_name == f"Card {MASK}"
