@@ -57,6 +57,8 @@ CARDS = [
     ("Card no. 4242424242424242, expiry 04/28", "4242"),
     ("card number is 4111111111111111!", "1111"),
     ("4111 1111 1111 1111\n\nIt was declined.", "1111"),
+    ("![4111 1111 1111 1111](https://example.com/card.png)", "1111"),  # image alt text
+    ("[4111 1111 1111 1111](https://example.com/)", "1111"),  # link text
 ]
 
 IBANS = [
