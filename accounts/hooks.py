@@ -37,3 +37,26 @@ def explain(findings: list[Any], *, where: str) -> str:
     if not findings or _explainer is None:
         return ""
     return _explainer(findings, where=where)
+
+
+def validate_no_account_data(username: str) -> None:
+    """A username is public (profile URLs, and the name shown when there is no display name)
+    and can't be masked without breaking its links: refuse one with account data in it."""
+    from django.core.exceptions import ValidationError
+
+    _masked, findings = mask_text(username or "", max_chars=150)
+    if findings:
+        raise ValidationError(
+            "A username can't contain a card or account number. Please choose another: "
+            "our staff can see your account without it."
+        )
+
+
+def _username_validators() -> list:
+    from django.contrib.auth.validators import UnicodeUsernameValidator
+
+    return [UnicodeUsernameValidator(), validate_no_account_data]
+
+
+# allauth's ACCOUNT_USERNAME_VALIDATORS: the model's own rule plus the account-data check.
+USERNAME_VALIDATORS = _username_validators()

@@ -304,3 +304,19 @@ def test_a_display_name_edited_in_the_admin_is_masked(client, admin_user, member
     response = client.post(url, data, follow=True)
     assert response.status_code == 200
     assert User.objects.get(pk=member.pk).display_name == f"Card {MASK}"
+
+
+def test_a_username_with_a_card_number_is_refused_at_sign_up_and_what_was_typed_is_kept(client):
+    response = client.post(
+        reverse("account_signup"),
+        {
+            "email": "cardy@example.com",
+            "username": CARD_DIGITS,
+            "password1": "a-long-unusual-passphrase",
+            "password2": "a-long-unusual-passphrase",
+        },
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "A username can&#x27;t contain a card or account number" in html and "cardy@example.com" in html
+    assert not User.objects.filter(email="cardy@example.com").exists()
