@@ -12,8 +12,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from community import privacy
 from escalation import selectors, services
 from escalation.forms import AnswerForm, BulkForm, MacroForm, NoteForm, QueueFilterForm, RedirectForm, ResolveForm
 from escalation.macros import (
@@ -139,12 +141,20 @@ def claim(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@sensitive_post_parameters("body")
 def add_note(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = _get_ticket(request, pk)
     form = NoteForm(request.POST)
     if not form.is_valid():
         return _render_ticket(request, ticket, status=400, note_form=form)
-    services.add_ticket_note(ticket_id=ticket.pk, staff=request.user, body=form.cleaned_data["body"])
+    try:
+        note = services.add_ticket_note(ticket_id=ticket.pk, staff=request.user, body=form.cleaned_data["body"])
+    except ValidationError as exc:
+        for message in exc.messages:
+            form.add_error("body", message)
+        return _render_ticket(request, ticket, status=400, note_form=form)
+    if note.masked_findings:
+        messages.warning(request, privacy.explain(note.masked_findings, where="note"))
     if form.cleaned_data.get("macro"):
         record_macro_use(macro_id=form.cleaned_data["macro"], staff=request.user)
     messages.success(request, "Note added.")
@@ -152,12 +162,13 @@ def add_note(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@sensitive_post_parameters("body")
 def answer(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = _get_ticket(request, pk)
     form = AnswerForm(request.POST)
     if form.is_valid():
         try:
-            services.answer_ticket(
+            posted = services.answer_ticket(
                 ticket_id=ticket.pk, staff=request.user, body=form.cleaned_data["body"],
                 then=form.cleaned_data["then"], macro_id=form.cleaned_data.get("macro"),
             )
@@ -166,6 +177,8 @@ def answer(request: HttpRequest, pk: int) -> HttpResponse:
             for message in messages_:
                 form.add_error("body", message)
         else:
+            if posted.masked_findings:
+                messages.warning(request, privacy.explain(posted.masked_findings, where="answer"))
             if form.cleaned_data["then"] == "resolve":
                 messages.success(request, "Official answer posted and the ticket resolved; the asker has been emailed.")
             else:

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('community', '0003_search_vector'),
-        ('escalation', '0003_more_ticket_history_actions'),
+        ('escalation', '0004_mask_account_data'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
