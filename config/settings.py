@@ -296,3 +296,6 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # How long a public page rendered for anonymous visitors may be served from the cache; changes
 # invalidate it sooner (community/pagecache.py). 0 turns the page cache off.
 ANONYMOUS_PAGE_CACHE_SECONDS = env.int("ANONYMOUS_PAGE_CACHE_SECONDS", default=300)
+# A thread's rendered answers are cached per thread version and viewer state
+# (community/templatetags/community_cache.py); off only to measure pages rendered from scratch.
+ANSWERS_FRAGMENT_CACHE = env.bool("ANSWERS_FRAGMENT_CACHE", default=True)
