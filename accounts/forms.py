@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
-from accounts import services
+from accounts import hooks, services
 from accounts.names import NAME_MAX_LENGTH, clean_display_name
 from accounts.selectors import name_taken_by_lookalike
 
@@ -32,12 +32,15 @@ class SignupForm(forms.Form):
         return _clean_display_name(self.cleaned_data.get("display_name", ""), user_id=None)
 
     def signup(self, request, user) -> None:
+        from django.contrib import messages
         from django.core.exceptions import ValidationError
 
         try:
-            services.update_profile(user=user, display_name=self.cleaned_data.get("display_name", ""))
+            user = services.update_profile(user=user, display_name=self.cleaned_data.get("display_name", ""))
         except ValidationError:
-            pass  # taken in the moment since the form was checked: the username stands in
+            return  # taken in the moment since the form was checked: the username stands in
+        if user.masked_findings:
+            messages.warning(request, hooks.explain(user.masked_findings, where="display name"))
 
 
 class ProfileForm(forms.Form):

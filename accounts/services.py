@@ -1,22 +1,34 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from accounts import hooks
 from accounts.models import User
-from accounts.names import clean_display_name, skeleton
+from accounts.names import NAME_MAX_LENGTH, clean_display_name, skeleton
 from accounts.selectors import name_taken_by_lookalike
+
+DISPLAY_NAME_MAX_LENGTH = NAME_MAX_LENGTH
+LOOKALIKE_MESSAGE = "This name looks too much like another member's name. Please choose another."
 
 
 @transaction.atomic
 def update_profile(*, user: User, display_name: str) -> User:
     """Set the member's public display name: invisible and bidi characters removed,
-    whitespace folded; empty falls back to the username. Raises ValidationError when the name
-    looks like another member's or staff's name (same confusable skeleton)."""
+    whitespace folded; empty falls back to the username.
+
+    Account data in the name (a card number typed into the wrong box) is masked before it is
+    stored (accounts.hooks, community.privacy); ``user.masked_findings`` says what. Raises
+    ValidationError when the name looks like another member's or staff's name (the same
+    confusable skeleton, accounts.names)."""
     display_name = clean_display_name(display_name)
+    display_name, findings = hooks.mask_text(display_name, max_chars=DISPLAY_NAME_MAX_LENGTH)
     if display_name and name_taken_by_lookalike(display_name, exclude_user_id=user.pk):
-        raise ValidationError("This name looks too much like another member's name. Please choose another.")
+        raise ValidationError(LOOKALIKE_MESSAGE)
     User.objects.filter(pk=user.pk).update(display_name=display_name, display_name_skeleton=skeleton(display_name))
     user.display_name = display_name
     user.display_name_skeleton = skeleton(display_name)
+    user.masked_findings: list[Any] = findings
     return user

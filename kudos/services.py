@@ -17,7 +17,7 @@ from django.db.models import F, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from community import pagecache
+from community import pagecache, privacy
 from kudos.models import LedgerEntry, PointRule, RankNotice, Reason
 from kudos.selectors import bump_rank_version, rank_table
 
@@ -191,8 +191,6 @@ def reverse_ring_points(*, staff, member_ids, reason: str) -> RingReversal:
     this way never comes back for the same vote (credit_points, RING_CAUSE). Staff only. The
     credits are locked first, so two staff pressing the button reverse them once.
     """
-    from community import privacy
-
     if staff is None or not staff.is_authenticated or not staff.is_staff:
         raise PermissionDenied("Only staff can reverse a voting ring's points.")
     reason = " ".join((reason or "").split())
@@ -200,8 +198,8 @@ def reverse_ring_points(*, staff, member_ids, reason: str) -> RingReversal:
         raise ValidationError("Say why these points are reversed; the members see the reason in their history.")
     if len(reason) > RING_REASON_MAX_LENGTH:
         raise ValidationError(f"Keep the reason under {RING_REASON_MAX_LENGTH} characters.")
-    if privacy.detect(reason):
-        raise ValidationError("The reason looks like it holds account data; leave that out.")
+    # The members see the reason: never a full card or account number in it.
+    reason = privacy.mask_account_data(reason, max_chars=RING_REASON_MAX_LENGTH).text
     ids = {int(pk) for pk in member_ids}
     if len(ids) < 2:
         raise ValidationError("A voting ring has at least two members.")
@@ -238,6 +236,10 @@ def award_points(*, staff, member, points: int, note: str, key: str | None = Non
     note = (note or "").strip()
     if not note:
         raise ValidationError("Say why you are awarding these points; the member sees the reason.")
+    if len(note) > LedgerEntry._meta.get_field("note").max_length:
+        raise ValidationError("Keep the reason under 300 characters.")
+    # The member sees the reason: never a full card or account number in it.
+    note = privacy.mask_account_data(note, max_chars=LedgerEntry._meta.get_field("note").max_length).text
     if not points:
         raise ValidationError("Award a number of points other than zero.")
     if abs(points) > AWARD_LIMIT:

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('kudos', '0002_default_rules_and_ranks'),
+        ('kudos', '0003_mask_account_data'),
     ]
 
     operations = [
