@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from accounts import services as accounts
 from community import services
 from tests.factories import StaffFactory, UserFactory
 
@@ -252,11 +253,10 @@ def test_a_renamed_category_or_member_shows_everywhere_on_the_next_load(client, 
     url = thread.get_absolute_url()
     load(client, url)
     load(client, reverse("community:home"))
+    accounts.update_profile(user=member, display_name="Renamed Member")
+    assert "Renamed Member" in load(client, url)
     category.name = "Renamed area"
     category.save()
-    member.display_name = "Renamed Member"
-    member.save(update_fields=["display_name"])
-    assert "Renamed Member" in load(client, url)
     assert "Renamed area" in load(client, reverse("community:home"))
 
 
@@ -307,6 +307,13 @@ def test_the_cached_answers_carry_each_members_own_csrf_token(thread, answer):
         assert response.status_code == 302
     answer.refresh_from_db()
     assert answer.upvote_count == 2
+
+
+def test_a_renamed_answerer_shows_in_the_cached_answers_on_the_next_load(client, thread, answer, member, other_member):
+    client.force_login(member)
+    load(client, thread.get_absolute_url())  # stores the answers fragment
+    accounts.update_profile(user=other_member, display_name="Renamed Answerer")
+    assert "Renamed Answerer" in load(client, thread.get_absolute_url())
 
 
 def test_a_new_answer_shows_to_signed_in_members_on_the_next_load(client, thread, answer, member):
