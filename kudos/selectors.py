@@ -9,7 +9,6 @@ to the new thresholds on its next request: no recompute job, nothing stored per 
 
 from __future__ import annotations
 
-import contextvars
 import threading
 import uuid
 from dataclasses import dataclass
@@ -23,12 +22,6 @@ from django.utils import timezone
 from kudos.ranks import RankInfo, RankTable
 
 VERSION_KEY = "kudos:ranks:version"
-# Set by kudos.middleware for the length of a request once the version has been checked, so a
-# page with a hundred names reads the shared version once. Outside a request (workers, shell,
-# tests) every call checks it: one cache read, still no query.
-_checked_this_request: contextvars.ContextVar[bool] = contextvars.ContextVar(
-    "kudos_rank_checked", default=False
-)
 
 LEADERBOARD_SIZE = 50
 PERIODS = {"all": "All time", "30d": "Last 30 days"}
@@ -65,8 +58,7 @@ def check_rank_version() -> None:
 
 def rank_table() -> RankTable:
     """The current rank table; one query only after a rank changed, none otherwise."""
-    if not _checked_this_request.get():
-        check_rank_version()
+    check_rank_version()
     with _lock:
         version, table = _state["version"], _state["table"]
     if table is None:
@@ -90,15 +82,6 @@ def bump_rank_version() -> None:
     with _lock:
         _state["version"] = version
         _state["table"] = None
-
-
-def mark_checked_for_request() -> contextvars.Token:
-    check_rank_version()
-    return _checked_this_request.set(True)
-
-
-def end_request(token: contextvars.Token) -> None:
-    _checked_this_request.reset(token)
 
 
 def rank_for_user(user) -> RankInfo | None:

@@ -219,3 +219,22 @@ def test_an_unsubscribe_token_names_one_member_and_kind(member, other_member):
     assert services.read_unsubscribe_token(token) == (member, Kind.RANK)
     assert other_member.username not in token
     assert services.read_unsubscribe_token(token.replace(str(member.pk), str(other_member.pk), 1)) in (None, (member, Kind.RANK))
+
+
+# --- A new rank is told once ----------------------------------------------------------------------
+
+
+def test_a_new_rank_is_told_by_the_notification_alone_not_again_by_a_flash_message(
+    client, member, django_capture_on_commit_callbacks
+):
+    from kudos.services import award_points
+    from tests.factories import StaffFactory
+
+    with django_capture_on_commit_callbacks(execute=True):
+        award_points(staff=StaffFactory(), member=member, points=50, note="Great help")
+    client.force_login(member)
+    page = client.get(reverse("community:home")).content.decode()
+    assert "Congratulations" not in page
+    listing = client.get(reverse("notifications:list")).content.decode()
+    assert len(re.findall(r'class="notification-text"[^>]*>You reached the rank “Contributor”', listing)) == 1
+    assert Notification.objects.filter(recipient=member, kind=Kind.RANK).count() == 1
