@@ -27,6 +27,7 @@ from escalation.models import (
     TicketEvent,
     TicketNote,
 )
+from escalation.permissions import check_can_work_queue
 
 logger = logging.getLogger(__name__)
 
@@ -455,7 +456,8 @@ def _locked_ticket(ticket_id: int) -> Ticket:
 def claim_ticket(*, ticket_id: int, staff, now: datetime | None = None) -> Ticket:
     """Make ``staff`` the ticket's owner. Locks the ticket row first, so of two staff
     clicking at once one wins and the other gets TicketAlreadyClaimed naming the owner.
-    Claiming a ticket one already owns changes nothing."""
+    Claiming a ticket one already owns changes nothing. Staff only (Http404 otherwise)."""
+    check_can_work_queue(staff)
     now = now or timezone.now()
     with transaction.atomic():
         ticket = _locked_ticket(ticket_id)
@@ -475,7 +477,8 @@ def claim_ticket(*, ticket_id: int, staff, now: datetime | None = None) -> Ticke
 
 
 def add_ticket_note(*, ticket_id: int, staff, body: str, now: datetime | None = None) -> TicketNote:
-    """An internal note, visible to staff only."""
+    """An internal note, visible to staff only. Staff only (Http404 otherwise)."""
+    check_can_work_queue(staff)
     now = now or timezone.now()
     with transaction.atomic():
         ticket = _locked_ticket(ticket_id)
@@ -486,9 +489,11 @@ def add_ticket_note(*, ticket_id: int, staff, body: str, now: datetime | None = 
 
 def answer_ticket(*, ticket_id: int, staff, body: str):
     """Post an Official answer in the ticket's thread through community's post_answer; the
-    answer_posted receiver records the response and emails the asker. Returns the Answer."""
+    answer_posted receiver records the response and emails the asker. Returns the Answer.
+    Staff only (Http404 otherwise)."""
     from community.services import post_answer
 
+    check_can_work_queue(staff)
     # Not locking the ticket here: post_answer locks the thread and its receiver then locks
     # the ticket, the same order community's other events use.
     ticket = Ticket.objects.select_related("thread").get(pk=ticket_id)
@@ -499,7 +504,9 @@ def answer_ticket(*, ticket_id: int, staff, body: str):
 
 def redirect_ticket(*, ticket_id: int, staff, channel: Channel, now: datetime | None = None) -> Ticket:
     """Send the customer to a specialised channel: the ticket is closed as redirected and the
-    asker is emailed the channel's instructions after commit (escalation.events)."""
+    asker is emailed the channel's instructions after commit (escalation.events). Staff only
+    (Http404 otherwise)."""
+    check_can_work_queue(staff)
     now = now or timezone.now()
     with transaction.atomic():
         ticket = _locked_ticket(ticket_id)
@@ -521,6 +528,8 @@ def redirect_ticket(*, ticket_id: int, staff, channel: Channel, now: datetime | 
 
 
 def resolve_ticket(*, ticket_id: int, staff, now: datetime | None = None) -> Ticket:
+    """Close the ticket as resolved. Staff only (Http404 otherwise)."""
+    check_can_work_queue(staff)
     now = now or timezone.now()
     with transaction.atomic():
         ticket = _locked_ticket(ticket_id)
@@ -556,6 +565,8 @@ def _reopen(ticket: Ticket, *, actor, detail: str, now: datetime) -> Ticket:
 
 
 def reopen_ticket(*, ticket_id: int, staff, now: datetime | None = None) -> Ticket:
+    """Reopen a resolved or redirected ticket. Staff only (Http404 otherwise)."""
+    check_can_work_queue(staff)
     now = now or timezone.now()
     with transaction.atomic():
         ticket = _locked_ticket(ticket_id)

@@ -257,3 +257,31 @@ def test_a_solution_does_not_settle_a_flag_review(member, other_member, category
     _flag_until_hidden(thread)
     community.accept_answer(user=member, answer=reply)
     assert Ticket.objects.get(thread=thread).status == "open"
+
+
+@pytest.mark.parametrize(
+    "action",
+    [
+        lambda ticket, user: services.claim_ticket(ticket_id=ticket.pk, staff=user),
+        lambda ticket, user: services.add_ticket_note(ticket_id=ticket.pk, staff=user, body="A note"),
+        lambda ticket, user: services.answer_ticket(ticket_id=ticket.pk, staff=user, body="An official answer"),
+        lambda ticket, user: services.redirect_ticket(
+            ticket_id=ticket.pk, staff=user, channel=Channel.objects.create(name="Billing", instructions="Call us")
+        ),
+        lambda ticket, user: services.resolve_ticket(ticket_id=ticket.pk, staff=user),
+        lambda ticket, user: services.reopen_ticket(ticket_id=ticket.pk, staff=user),
+    ],
+    ids=["claim", "note", "answer", "redirect", "resolve", "reopen"],
+)
+def test_the_staff_services_refuse_anyone_who_may_not_work_the_queue(member, other_member, category, policy, action):
+    """The services check check_can_work_queue themselves, not only the views in front of them."""
+    from django.http import Http404
+
+    thread, ticket = _escalated(member, category)
+    events_before = list(ticket.events.values_list("action", flat=True))
+    with pytest.raises(Http404):
+        action(ticket, other_member)
+    ticket.refresh_from_db()
+    assert (ticket.status, ticket.assignee_id) == ("open", None)
+    assert list(ticket.events.values_list("action", flat=True)) == events_before
+    assert not Answer.objects.filter(thread=thread).exists()
