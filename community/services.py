@@ -21,7 +21,6 @@ Thread.version goes up on every change to what the thread page shows.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -31,60 +30,11 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from community import events, limits, permissions, privacy
+from community.validators import clean_answer_body, clean_body, clean_tags, clean_title
 from community.markdown import render
 from community.models import Answer, AnswerVote, Category, MeToo, Revision, Thread
 
-TITLE_MIN_LENGTH = 10
-TITLE_MAX_LENGTH = 150
-BODY_MAX_LENGTH = 20_000
-ANSWER_MIN_LENGTH = 2
-MAX_TAGS = 5
-TAG_MAX_LENGTH = 32
-_TAG_RE = re.compile(r"^[a-z0-9][a-z0-9+#.\-]*$")
-
-
 # --- Input ----------------------------------------------------------------------------------
-
-
-def clean_tags(tags: Iterable[str] | str) -> list[str]:
-    """Normalise tags: lower case, spaces to dashes, duplicates dropped, at most MAX_TAGS.
-
-    Accepts a list or one comma-separated string. Raises ValidationError naming the bad tag.
-    """
-    if isinstance(tags, str):
-        tags = tags.split(",")
-    cleaned: list[str] = []
-    for raw in tags:
-        tag = re.sub(r"\s+", "-", (raw or "").strip().lower()).strip("-")
-        if not tag:
-            continue
-        if len(tag) > TAG_MAX_LENGTH:
-            raise ValidationError(f"Tag “{tag[:TAG_MAX_LENGTH]}…” is too long: at most {TAG_MAX_LENGTH} characters.")
-        if not _TAG_RE.match(tag):
-            raise ValidationError(f"Tag “{tag}” may use only letters, digits, dashes, dots, + and #.")
-        if tag not in cleaned:
-            cleaned.append(tag)
-    if len(cleaned) > MAX_TAGS:
-        raise ValidationError(f"Use at most {MAX_TAGS} tags (you gave {len(cleaned)}).")
-    return cleaned
-
-
-def _clean_title(title: str) -> str:
-    title = " ".join((title or "").split())
-    if len(title) < TITLE_MIN_LENGTH:
-        raise ValidationError(f"Write a title of at least {TITLE_MIN_LENGTH} characters that sums up the question.")
-    if len(title) > TITLE_MAX_LENGTH:
-        raise ValidationError(f"Keep the title under {TITLE_MAX_LENGTH} characters.")
-    return title
-
-
-def _clean_body(body: str, *, min_length: int = 1, what: str = "question") -> str:
-    body = (body or "").strip()
-    if len(body) < min_length:
-        raise ValidationError(f"The {what} needs some text.")
-    if len(body) > BODY_MAX_LENGTH:
-        raise ValidationError(f"Keep the {what} under {BODY_MAX_LENGTH:,} characters.")
-    return body
 
 
 def _count_links(html: str) -> int:
@@ -146,8 +96,8 @@ def ask_question(
         raise PermissionDenied("Sign in to ask a question.")
     if category is None:
         raise ValidationError("Choose a category.")
-    title = _clean_title(title)
-    body = _clean_body(body)
+    title = clean_title(title)
+    body = clean_body(body)
     tags = clean_tags(tags)
     body_html = render(body)
     _check_posting_rate(user=author, kind="question", body_html=body_html)
@@ -196,8 +146,8 @@ def edit_question(
     """
     thread = _lock_thread(thread.pk)
     permissions.check_can_edit_post(user, thread)
-    title = _clean_title(title)
-    body = _clean_body(body)
+    title = clean_title(title)
+    body = clean_body(body)
     new_tags = clean_tags(tags) if tags is not None else None
     detected = privacy.detect(f"{title}\n{body}")
     became_private = not thread.is_private and bool(is_private or detected)
@@ -255,7 +205,7 @@ def post_answer(*, author, thread: Thread, body: str) -> Answer:
     if not Thread.objects.visible_to(author).filter(pk=thread.pk).exists():
         raise PermissionDenied("You can't answer this question.")
     permissions.check_can_answer(author, thread)
-    body = _clean_body(body, min_length=ANSWER_MIN_LENGTH, what="answer")
+    body = clean_answer_body(body)
     body_html = render(body)
     _check_posting_rate(user=author, kind="answer", body_html=body_html)
     now = timezone.now()
@@ -281,7 +231,7 @@ def edit_answer(*, user, answer: Answer, body: str) -> Answer:
     """Change an answer's text, keeping the previous text as a Revision. Sends answer_edited."""
     thread, answer = _lock_answer(answer)
     permissions.check_can_edit_post(user, answer)
-    body = _clean_body(body, min_length=ANSWER_MIN_LENGTH, what="answer")
+    body = clean_answer_body(body)
     if body == answer.body:
         return answer
     body_html = render(body)

@@ -14,7 +14,7 @@ from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from community import permissions, privacy, services
+from community import permissions, privacy, services, validators
 from community.pagecache import THREAD, anonymous_page, cached_for_lists
 from community.forms import AnswerForm, QuestionForm
 from community.hooks import thread_notices
@@ -222,14 +222,14 @@ def ask(request: HttpRequest) -> HttpResponse:
         if request.GET.get("category"):
             initial["category"] = Category.objects.filter(slug=request.GET["category"]).first()
         if request.GET.get("title"):
-            initial["title"] = request.GET["title"][: services.TITLE_MAX_LENGTH]
+            initial["title"] = request.GET["title"][: validators.TITLE_MAX_LENGTH]
         form = QuestionForm(initial=initial)
     status = 400 if request.method == "POST" and form.errors and preview is None else 200
     return _limit_status(render(request, "community/ask.html", {"form": form, "preview": preview}, status=status), refusal)
 
 
 def _preview_context(title: str, body: str, kind: str = "question") -> dict:
-    body = body[: services.BODY_MAX_LENGTH]
+    body = body[: validators.BODY_MAX_LENGTH]
     detected = privacy.detect(f"{title}\n{body}")
     return {
         "html": render_markdown(body),

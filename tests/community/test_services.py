@@ -6,7 +6,7 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 
-from community import events, services
+from community import events, services, validators
 from community.models import Answer, AnswerVote, MeToo, Revision, Thread
 from tests.factories import StaffFactory, UserFactory
 
@@ -420,9 +420,9 @@ def test_events_are_sent_inside_the_transaction_so_a_failing_receiver_rolls_back
 
 
 def test_clean_tags_normalises_and_rejects_odd_characters():
-    assert services.clean_tags(" Wi Fi , wi-fi,ios ") == ["wi-fi", "ios"]
+    assert validators.clean_tags(" Wi Fi , wi-fi,ios ") == ["wi-fi", "ios"]
     with pytest.raises(ValidationError, match="may use only"):
-        services.clean_tags(["<script>"])
+        validators.clean_tags(["<script>"])
 
 
 def test_the_demo_data_has_threads_in_every_community_state(db):
@@ -479,3 +479,14 @@ def test_the_links_per_day_limit_counts_links_across_posts(member, category, mon
     services.post_answer(author=member, thread=thread, body="No links here")
     with pytest.raises(ValidationError, match="2 links a day"):
         services.post_answer(author=member, thread=thread, body="And [three](https://c.example)")
+
+
+def test_the_ask_form_and_the_service_refuse_a_title_with_the_same_rule(member, category):
+    from community.forms import QuestionForm
+
+    title = "Help" + " " * 20 + "me"  # 26 characters typed, 7 once white space is folded
+    form = QuestionForm({"title": title, "body": "Details here", "category": category.pk, "tags": ""})
+    assert not form.is_valid()
+    with pytest.raises(ValidationError) as refused:
+        services.ask_question(author=member, category=category, title=title, body="Details here")
+    assert form.errors["title"] == refused.value.messages

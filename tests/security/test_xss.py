@@ -16,7 +16,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts import services as accounts
-from community import services
+from community import services, validators
 from community.markdown import render as render_markdown
 from community.models import Answer, Flag, Thread
 from escalation import services as escalation
@@ -132,8 +132,8 @@ def get_safe(client: Client, url: str, **kwargs) -> str:
 
 
 def padded_title(payload: str) -> str:
-    title = f"Help {payload}"[: services.TITLE_MAX_LENGTH]
-    return title if len(title) >= services.TITLE_MIN_LENGTH else title + " please help"
+    title = f"Help {payload}"[: validators.TITLE_MAX_LENGTH]
+    return title if len(title) >= validators.TITLE_MIN_LENGTH else title + " please help"
 
 
 def test_the_corpus_is_large_enough():
