@@ -93,10 +93,6 @@ def tags_with_counts(*, limit: int | None = None) -> list[Tag]:
     return list(tags[:limit] if limit else tags)
 
 
-def tag_thread_count(tag: Tag) -> int:
-    return _listed_tagged_items().filter(tag=tag).count()
-
-
 def sidebar() -> dict:
     """The sidebar beside every list: categories (with descriptions and listed-thread counts)
     and popular tags. Two queries, cached until the next change to a list: their counts scan

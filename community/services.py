@@ -417,8 +417,7 @@ def ask_for_more_help(*, user, thread: Thread) -> Thread:
     Only the asker, only on a thread with answers. Escalation decides what happens next.
     """
     thread = _lock_thread(thread.pk)
-    if user is None or not user.is_authenticated or thread.author_id != user.pk or thread.is_deleted:
-        raise PermissionDenied("Only the person who asked can say they still need help.")
+    permissions.check_can_ask_for_more_help(user, thread)
     if thread.answer_count == 0:
         raise ValidationError("Nobody has answered yet, so there is no answer to say it didn't help.")
     _bump_thread(thread, last_activity_at=timezone.now())
