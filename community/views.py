@@ -20,6 +20,7 @@ from community.forms import AnswerForm, QuestionForm
 from community.hooks import thread_notices
 from community.limits import PostingLimitReached
 from community.markdown import render as render_markdown
+from community.moderation import flag_post, remove_post, restore_post
 from community.models import Answer, AnswerVote, Category, Flag, MeToo, Revision, Thread
 
 
@@ -578,7 +579,7 @@ def tag_detail(request: HttpRequest, tag: str) -> HttpResponse:
 
 
 def _flag(request: HttpRequest, *, post, kind: str, thread: Thread) -> HttpResponse:
-    """Validate the flag form and call services.flag_post. htmx gets the flag box back in its
+    """Validate the flag form and call moderation.flag_post. htmx gets the flag box back in its
     new state; without JavaScript the member goes back to the post with a message, or, when
     the form is incomplete, to a small page that keeps what they typed."""
     from community.forms import FlagForm
@@ -591,7 +592,7 @@ def _flag(request: HttpRequest, *, post, kind: str, thread: Thread) -> HttpRespo
         context["flag_open"] = True
         return render(request, template, context, status=200 if request.htmx else 400)
     try:
-        services.flag_post(
+        flag_post(
             user=request.user, post=post, reason=form.cleaned_data["reason"], note=form.cleaned_data["note"]
         )
     except (ValidationError, PermissionDenied) as exc:
@@ -647,7 +648,7 @@ def _moderate(request: HttpRequest, kind: str, pk: int, action: str) -> HttpResp
     else:
         post = get_object_or_404(Answer.objects.select_related("author", "thread"), pk=pk)
         thread = post.thread
-    service = services.restore_post if action == "restore" else services.remove_post
+    service = restore_post if action == "restore" else remove_post
     try:
         service(user=request.user, post=post)
     except (ValidationError, PermissionDenied) as exc:

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts import services as accounts
-from community import services
+from community import moderation, services
 from tests.factories import StaffFactory, UserFactory
 
 QUERY_BUDGET = 8
@@ -216,21 +216,21 @@ def test_a_post_hidden_by_flags_disappears_on_the_next_load(client, thread, answ
     assert "Sign out and in again." in load(client, url)
     assert thread.title in load(client, reverse("community:home"))
     for _ in range(3):
-        services.flag_post(user=UserFactory(), post=answer, reason="spam", note="")
+        moderation.flag_post(user=UserFactory(), post=answer, reason="spam", note="")
     assert "Sign out and in again." not in load(client, url)
     for _ in range(3):
-        services.flag_post(user=UserFactory(), post=thread, reason="spam", note="")
+        moderation.flag_post(user=UserFactory(), post=thread, reason="spam", note="")
     assert client.get(url).status_code == 404
     assert thread.title not in load(client, reverse("community:home"))
 
 
 def test_a_restored_post_comes_back_on_the_next_load(client, thread, answer, staff):
     for _ in range(3):
-        services.flag_post(user=UserFactory(), post=answer, reason="spam", note="")
+        moderation.flag_post(user=UserFactory(), post=answer, reason="spam", note="")
     url = thread.get_absolute_url()
     assert "Sign out and in again." not in load(client, url)
     answer.refresh_from_db()
-    services.restore_post(user=staff, post=answer)
+    moderation.restore_post(user=staff, post=answer)
     assert "Sign out and in again." in load(client, url)
 
 
@@ -340,6 +340,6 @@ def test_a_vote_leaves_the_cached_sidebar_alone_but_a_hidden_question_leaves_its
     services.toggle_upvote(user=member, answer=answer)
     assert pagecache.cache.get(pagecache.COUNTS_KEY) == counts
     for _ in range(3):
-        services.flag_post(user=UserFactory(), post=thread, reason="spam", note="")
+        moderation.flag_post(user=UserFactory(), post=thread, reason="spam", note="")
     assert pagecache.cache.get(pagecache.COUNTS_KEY) != counts
     assert "/tags/sync/" not in load(client, reverse("community:tags"))

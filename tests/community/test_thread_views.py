@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from community import hooks, services
+from community import hooks, moderation, services
 from community.models import Answer, AnswerVote, MeToo, Thread
 from tests.factories import StaffFactory, UserFactory
 
@@ -149,7 +149,7 @@ def test_members_get_a_flag_box_on_others_posts_and_see_what_they_flagged(client
     client.force_login(flagger)
     html = client.get(answer.thread.get_absolute_url()).content.decode()
     assert f'id="flag-thread-{answer.thread_id}"' in html and f'id="flag-answer-{answer.pk}"' in html
-    services.flag_post(user=flagger, post=answer, reason="spam", note="")
+    moderation.flag_post(user=flagger, post=answer, reason="spam", note="")
     html = client.get(answer.thread.get_absolute_url()).content.decode()
     assert "You flagged this post" in html
     client.force_login(member)

@@ -5,7 +5,7 @@ import time_machine
 from django.core import mail
 from django.utils import timezone
 
-from community import events
+from community import events, moderation
 from community import services as community
 from community.models import Answer, Thread
 from escalation import services
@@ -111,7 +111,7 @@ def test_still_need_help_reopens_a_resolved_ticket(member, staff, category, poli
 
 def _flag_until_hidden(post):
     for _ in range(3):
-        community.flag_post(user=UserFactory(), post=post, reason="spam")
+        moderation.flag_post(user=UserFactory(), post=post, reason="spam")
 
 
 def test_a_post_hidden_by_flags_opens_a_flagged_ticket_and_keeps_the_timers(member, other_member, category, policy):
@@ -127,7 +127,7 @@ def test_a_post_hidden_by_flags_opens_a_flagged_ticket_and_keeps_the_timers(memb
 def test_restoring_the_flagged_post_resolves_the_flagged_ticket(member, other_member, staff, category, policy):
     thread = ask(member, category)
     _flag_until_hidden(thread)
-    community.restore_post(user=staff, post=thread)
+    moderation.restore_post(user=staff, post=thread)
     ticket = Ticket.objects.get(thread=thread)
     assert (ticket.status, ticket.assignee) == ("resolved", staff)
     assert list(ticket.events.values_list("action", flat=True)) == ["opened", "moderated", "resolved"]
@@ -136,7 +136,7 @@ def test_restoring_the_flagged_post_resolves_the_flagged_ticket(member, other_me
 def test_removing_a_flagged_question_stops_its_timers(member, staff, category, policy):
     thread = ask(member, category)
     _flag_until_hidden(thread)
-    community.remove_post(user=staff, post=thread)
+    moderation.remove_post(user=staff, post=thread)
     assert not Deadline.objects.filter(thread=thread, status="pending").exists()
     assert Ticket.objects.get(thread=thread).status == "resolved"
 
