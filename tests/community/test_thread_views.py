@@ -341,3 +341,20 @@ def test_csrf_is_required_for_actions(member, answer):
     client = Client(enforce_csrf_checks=True)
     client.force_login(member)
     assert client.post(reverse("community:vote", args=[answer.pk])).status_code == 403
+
+
+def test_each_htmx_view_names_its_partial_once():
+    from community import views
+
+    assert {
+        name: getattr(getattr(views, name), "template_name_htmx", None)
+        for name in ("vote", "me_too", "accept", "flag_thread", "flag_answer", "restore_flagged", "remove_flagged")
+    } == {
+        "vote": "community/_vote_button.html",
+        "me_too": "community/_me_too_button.html",
+        "accept": "community/_answers.html",
+        "flag_thread": "community/_flag_form.html",
+        "flag_answer": "community/_flag_form.html",
+        "restore_flagged": "community/_moderation_done.html",
+        "remove_flagged": "community/_moderation_done.html",
+    }
