@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "escalation",
     "notifications",
     "reports",
+    # Developer commands (seed_demo, seed_bench); they use every app above.
+    "devtools",
 ]
 
 MIDDLEWARE = [
