@@ -121,7 +121,7 @@ class Thread(models.Model):
             models.Index(fields=["category", "-last_activity_at"], name="thread_category_activity"),
             models.Index(fields=["author", "-created_at"], name="thread_author_created"),
             # The deflection report's cohort scans (reports.selectors): covering on PostgreSQL so
-            # they are index-only; built concurrently by community/migrations/0004.
+            # they are index-only; built concurrently by community/migrations/0005.
             models.Index(
                 fields=["created_at"],
                 include=["id", "category", "is_deleted", "author", "solution", "first_answer_at", "solved_at"],

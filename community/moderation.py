@@ -19,7 +19,7 @@ from django.utils import timezone
 from community import events
 from community.hooks import privileges_for
 from community.models import Answer, CommunitySettings, Flag, Thread
-from community.services import _bump_thread, _lock_answer, _lock_thread, _unaccept
+from community.services import _bump_thread, _lock_answer, _lock_thread, _mask, _unaccept
 
 
 def _flag_target(post) -> tuple[type, Thread, Thread | Answer]:
@@ -55,6 +55,7 @@ def flag_post(*, user, post: Thread | Answer, reason: str, note: str = "") -> "F
     note = (note or "").strip()
     if len(note) > Flag._meta.get_field("note").max_length:
         raise ValidationError("Keep the note under 300 characters.", code="note")
+    note = _mask(note, max_chars=Flag._meta.get_field("note").max_length).text
     model, thread, post = _flag_target(post)
     if not Thread.objects.visible_to(user).filter(pk=thread.pk).exists() or post.is_deleted:
         raise PermissionDenied("This post is not available.")

@@ -31,11 +31,34 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from community import events, limits, permissions, privacy
-from community.validators import clean_answer_body, clean_body, clean_tags, clean_title
+from community.validators import (
+    BODY_MAX_LENGTH,
+    TITLE_MAX_LENGTH,
+    clean_answer_body,
+    clean_body,
+    clean_tags,
+    clean_title,
+)
 from community.markdown import render
 from community.models import Answer, AnswerVote, Category, MeToo, Revision, Thread
 
 # --- Input ----------------------------------------------------------------------------------
+
+
+def _mask(text: str, *, max_chars: int) -> privacy.MaskResult:
+    """``text`` (already bounded to ``max_chars`` by its validator) with its account data
+    masked (community.privacy): what a service stores instead of what was typed."""
+    try:
+        return privacy.mask_account_data(text, max_chars=max_chars)
+    except privacy.TextTooLong as exc:
+        raise ValidationError(str(exc)) from None
+
+
+def mask_question(*, title: str, body: str) -> tuple[str, str, list[privacy.Finding]]:
+    """The question's title and body with account data masked, and what was masked."""
+    masked_title = _mask(title, max_chars=TITLE_MAX_LENGTH)
+    masked_body = _mask(body, max_chars=BODY_MAX_LENGTH)
+    return masked_title.text, masked_body.text, privacy.merge(masked_title, masked_body)
 
 
 def _count_links(html: str) -> int:
@@ -89,20 +112,22 @@ def ask_question(
 ) -> Thread:
     """Post a question and send question_asked.
 
-    Account data in the title or body (community.privacy) makes the thread private before it
-    is first written, so a private thread is never public, not even for a moment. The found
-    kinds are on ``thread.detected_private_data`` for the page to tell the author.
+    Account data in the title or body (community.privacy) is masked before anything is
+    written or rendered, so the full number never reaches the database, the search column,
+    the page cache, a notification or a mail; and it makes the thread private before it is
+    first written, so a private thread is never public, not even for a moment. The found kinds
+    are on ``thread.detected_private_data`` and the findings (with their masks) on
+    ``thread.masked_findings``, for the page to tell the author.
     """
     if author is None or not author.is_authenticated:
         raise PermissionDenied("Sign in to ask a question.")
     if category is None:
         raise ValidationError("Choose a category.")
-    title = clean_title(title)
-    body = clean_body(body)
+    title, body, findings = mask_question(title=clean_title(title), body=clean_body(body))
     tags = clean_tags(tags)
     body_html = render(body)
     _check_posting_rate(user=author, kind="question", body_html=body_html)
-    detected = privacy.detect(f"{title}\n{body}")
+    detected = privacy.kinds_of(findings)
     if is_private:
         reason = Thread.PrivateReason.AUTHOR
     elif detected:
@@ -125,6 +150,7 @@ def ask_question(
     if tags:
         thread.tags.set(tags)
     thread.detected_private_data = detected
+    thread.masked_findings = findings
     events.question_asked.send(sender=Thread, thread=thread)
     return thread
 
@@ -141,16 +167,16 @@ def edit_question(
 ) -> Thread:
     """Change a question's text (and tags), keeping the previous text as a Revision.
 
-    Detection runs again on the new text; an edit can make a thread private (ticking the box
-    or detected data) but never public again. Locks the thread. Sends question_edited with
-    ``became_private``.
+    The new text is masked as in ask_question (``thread.masked_findings``); the old text
+    kept as a Revision was masked when it was saved. An edit can make a thread private
+    (ticking the box or detected data) but never public again. Locks the thread. Sends
+    question_edited with ``became_private``.
     """
     thread = _lock_thread(thread.pk)
     permissions.check_can_edit_post(user, thread)
-    title = clean_title(title)
-    body = clean_body(body)
+    title, body, findings = mask_question(title=clean_title(title), body=clean_body(body))
     new_tags = clean_tags(tags) if tags is not None else None
-    detected = privacy.detect(f"{title}\n{body}")
+    detected = privacy.kinds_of(findings)
     became_private = not thread.is_private and bool(is_private or detected)
     changed = title != thread.title or body != thread.body
     if changed:
@@ -172,6 +198,7 @@ def edit_question(
         thread.tags.set(new_tags)
         changed = True
     thread.detected_private_data = detected
+    thread.masked_findings = findings
     if not (changed or became_private):
         return thread  # nothing to record or announce
     _bump_thread(thread, **fields)
@@ -201,12 +228,18 @@ def post_answer(*, author, thread: Thread, body: str) -> Answer:
     Staff answers are official. The first answer by someone other than the asker sets
     ``first_answer_at`` (escalation's first-response clock); the thread row is locked so two
     first answers cannot both set it.
+
+    Account data in the body is masked before it is stored (``answer.masked_findings`` says
+    what, for the page). The thread stays as public as it was: answers are public, and once
+    masked nothing readable is left to hide; only a question's own account data makes it
+    private.
     """
     thread = _lock_thread(thread.pk)
     if not Thread.objects.visible_to(author).filter(pk=thread.pk).exists():
         raise PermissionDenied("You can't answer this question.")
     permissions.check_can_answer(author, thread)
-    body = clean_answer_body(body)
+    masked = _mask(clean_answer_body(body), max_chars=BODY_MAX_LENGTH)
+    body = masked.text
     body_html = render(body)
     _check_posting_rate(user=author, kind="answer", body_html=body_html)
     now = timezone.now()
@@ -223,16 +256,21 @@ def post_answer(*, author, thread: Thread, body: str) -> Answer:
         changes["first_answer_at"] = now
     _bump_thread(thread, **changes)
     answer.thread = thread
+    answer.masked_findings = list(masked.findings)
     events.answer_posted.send(sender=Answer, answer=answer)
     return answer
 
 
 @transaction.atomic
 def edit_answer(*, user, answer: Answer, body: str) -> Answer:
-    """Change an answer's text, keeping the previous text as a Revision. Sends answer_edited."""
+    """Change an answer's text, keeping the previous text as a Revision. Sends answer_edited.
+
+    The new text is masked as in post_answer (``answer.masked_findings``)."""
     thread, answer = _lock_answer(answer)
     permissions.check_can_edit_post(user, answer)
-    body = clean_answer_body(body)
+    masked = _mask(clean_answer_body(body), max_chars=BODY_MAX_LENGTH)
+    body = masked.text
+    answer.masked_findings = list(masked.findings)
     if body == answer.body:
         return answer
     body_html = render(body)

@@ -13,6 +13,8 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 
+from community import privacy
+
 TITLE_MIN_LENGTH = 10
 TITLE_MAX_LENGTH = 150
 BODY_MAX_LENGTH = 20_000
@@ -62,6 +64,9 @@ def clean_tags(tags: Iterable[str] | str) -> list[str]:
             raise ValidationError(f"Tag “{tag[:TAG_MAX_LENGTH]}…” is too long: at most {TAG_MAX_LENGTH} characters.")
         if not _TAG_RE.match(tag):
             raise ValidationError(f"Tag “{tag}” may use only letters, digits, dashes, dots, + and #.")
+        if privacy.mask_account_data(tag, max_chars=TAG_MAX_LENGTH).changed:
+            # A tag is shown on public lists and can't hold a mask: refuse it instead.
+            raise ValidationError("A tag can't be a card or account number: remove it, our staff don't need it.")
         if tag not in cleaned:
             cleaned.append(tag)
     if len(cleaned) > MAX_TAGS:
