@@ -1,5 +1,5 @@
 """The report's indexes moved from raw SQL (reports/migrations/0002) to Django indexes built by
-community/migrations/0005: an install that already has them keeps them as they are."""
+community/migrations/0006: an install that already has them keeps them as they are."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from django.db.migrations.executor import MigrationExecutor
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-LATEST = [("community", "0005_report_indexes")]
-BEFORE = [("community", "0004_mask_account_data")]
+LATEST = [("community", "0006_report_indexes")]
+BEFORE = [("community", "0005_search_words")]
 # What reports/migrations/0002 used to run, per database.
 OLD_SQL = {
     "postgresql": "CREATE INDEX report_thread_cohort ON community_thread (created_at) INCLUDE "
