@@ -262,5 +262,5 @@ def test_a_new_rank_is_told_by_the_notification_alone_not_again_by_a_flash_messa
     page = client.get(reverse("community:home")).content.decode()
     assert "Congratulations" not in page
     listing = client.get(reverse("notifications:list")).content.decode()
-    assert len(re.findall(r'class="notification-text"[^>]*>You reached the rank “Contributor”', listing)) == 1
+    assert len(re.findall(r'class="notification-text"[^\n]*?You reached the rank “Contributor”', listing)) == 1
     assert Notification.objects.filter(recipient=member, kind=Kind.RANK).count() == 1
