@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "escalation",
     "notifications",
     "reports",
+    # Developer commands (seed_demo, seed_bench); they use every app above.
+    "devtools",
 ]
 
 MIDDLEWARE = [
@@ -72,7 +74,6 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "kudos.middleware.KudosMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
