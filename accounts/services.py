@@ -5,7 +5,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from accounts import hooks
+from accounts import events, hooks
 from accounts.models import User
 from accounts.names import NAME_MAX_LENGTH, clean_display_name, skeleton
 from accounts.selectors import name_taken_by_lookalike
@@ -16,8 +16,10 @@ LOOKALIKE_MESSAGE = "This name looks too much like another member's name. Please
 
 @transaction.atomic
 def update_profile(*, user: User, display_name: str) -> User:
-    """Set the member's public display name: invisible and bidi characters removed,
-    whitespace folded; empty falls back to the username.
+    """Set the member's public display name (invisible and bidi characters removed,
+    whitespace folded; empty falls back to username) and send accounts.events.profile_changed
+    when it changed. Writes with update(), so no post_save runs: the event is how the rest of
+    the site learns of it.
 
     Account data in the name (a card number typed into the wrong box) is masked before it is
     stored (accounts.hooks, community.privacy); ``user.masked_findings`` says what. Raises
@@ -27,8 +29,14 @@ def update_profile(*, user: User, display_name: str) -> User:
     display_name, findings = hooks.mask_text(display_name, max_chars=DISPLAY_NAME_MAX_LENGTH)
     if display_name and name_taken_by_lookalike(display_name, exclude_user_id=user.pk):
         raise ValidationError(LOOKALIKE_MESSAGE)
-    User.objects.filter(pk=user.pk).update(display_name=display_name, display_name_skeleton=skeleton(display_name))
+    changed = (
+        User.objects.filter(pk=user.pk)
+        .exclude(display_name=display_name)
+        .update(display_name=display_name, display_name_skeleton=skeleton(display_name))
+    )
     user.display_name = display_name
     user.display_name_skeleton = skeleton(display_name)
     user.masked_findings: list[Any] = findings
+    if changed:
+        events.profile_changed.send(sender=User, user=user)
     return user

@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "escalation",
     "notifications",
     "reports",
+    # Developer commands (seed_demo, seed_bench); they use every app above.
+    "devtools",
 ]
 
 MIDDLEWARE = [
@@ -75,7 +77,6 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "kudos.middleware.KudosMiddleware",
     # Last, so its 400 page renders like any page: no NUL byte in any input (config/middleware.py).
     "config.middleware.RejectNulMiddleware",
 ]

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from community import services
+from community import moderation, services
 from community.models import Answer, Flag
 from community.selectors import flagged_posts
 from kudos.models import Rank
@@ -29,7 +29,7 @@ def thread(member, category):
 
 def flag_three_times(post, flaggers):
     for flagger in flaggers:
-        services.flag_post(user=flagger, post=post, reason=Flag.Reason.SPAM)
+        moderation.flag_post(user=flagger, post=post, reason=Flag.Reason.SPAM)
 
 
 def test_three_fresh_accounts_cannot_hide_staffs_official_answer_nor_take_its_kudos(thread, member):

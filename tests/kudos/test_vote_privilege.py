@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from community import services
+from community import moderation, services
 from kudos.models import LedgerEntry, Rank, Reason
 from tests.factories import StaffFactory, UserFactory
 
@@ -85,10 +85,10 @@ def test_restoring_a_hidden_answer_gives_back_only_privileged_votes(member, repl
     services.upvote_answer(user=UserFactory(), answer=reply)
     services.upvote_answer(user=UserFactory(date_joined=timezone.now()), answer=reply)
     for _ in range(3):
-        services.flag_post(user=UserFactory(), post=reply, reason=Flag.Reason.SPAM)
+        moderation.flag_post(user=UserFactory(), post=reply, reason=Flag.Reason.SPAM)
     member.refresh_from_db()
     assert member.points == 0
-    services.restore_post(user=StaffFactory(), post=reply)
+    moderation.restore_post(user=StaffFactory(), post=reply)
     member.refresh_from_db()
     assert member.points == 10
 

@@ -82,7 +82,7 @@ def test_the_pending_mail_run_sends_what_the_broker_lost(broker_down, member, ca
     import time_machine
     from django.utils import timezone
 
-    from notifications.services import send_pending_emails
+    from notifications.emails import send_pending_emails
 
     thread = services.ask_question(author=member, category=category, title="Calendar sync stops after the update", body="x y z")
     with django_capture_on_commit_callbacks(execute=True):
