@@ -3,6 +3,19 @@ from __future__ import annotations
 from django import forms
 
 from accounts import hooks, services
+from accounts.names import NAME_MAX_LENGTH, clean_display_name
+from accounts.selectors import name_taken_by_lookalike
+
+LOOKALIKE_MESSAGE = "This name looks too much like another member's name. Please choose another."
+
+
+def _clean_display_name(value: str, *, user_id: int | None) -> str:
+    """Invisible and direction-changing characters go; a name that looks like another
+    member's (or staff's) username or display name is refused."""
+    name = clean_display_name(value)
+    if name and name_taken_by_lookalike(name, exclude_user_id=user_id):
+        raise forms.ValidationError(LOOKALIKE_MESSAGE)
+    return name
 
 
 class SignupForm(forms.Form):
@@ -10,21 +23,34 @@ class SignupForm(forms.Form):
 
     display_name = forms.CharField(
         label="Display name",
-        max_length=60,
+        max_length=NAME_MAX_LENGTH,
         required=False,
         help_text="How other members see you. You can change it later.",
     )
 
-    def signup(self, request, user) -> None:
-        user = services.update_profile(user=user, display_name=self.cleaned_data.get("display_name", ""))
-        if user.masked_findings:
-            from django.contrib import messages
+    def clean_display_name(self) -> str:
+        return _clean_display_name(self.cleaned_data.get("display_name", ""), user_id=None)
 
+    def signup(self, request, user) -> None:
+        from django.contrib import messages
+        from django.core.exceptions import ValidationError
+
+        try:
+            user = services.update_profile(user=user, display_name=self.cleaned_data.get("display_name", ""))
+        except ValidationError:
+            return  # taken in the moment since the form was checked: the username stands in
+        if user.masked_findings:
             messages.warning(request, hooks.explain(user.masked_findings, where="display name"))
 
 
 class ProfileForm(forms.Form):
-    display_name = forms.CharField(label="Display name", max_length=60, required=False)
+    display_name = forms.CharField(label="Display name", max_length=NAME_MAX_LENGTH, required=False)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
 
     def clean_display_name(self) -> str:
-        return " ".join(self.cleaned_data["display_name"].split())
+        return _clean_display_name(
+            self.cleaned_data["display_name"], user_id=getattr(self.user, "pk", None)
+        )

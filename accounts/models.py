@@ -21,12 +21,26 @@ class User(AbstractUser):
         help_text="Shown next to your questions and answers. Defaults to your username.",
     )
     points = models.IntegerField(default=0, editable=False)
+    # accounts.names.skeleton of each name, kept by save(): "does another member already look
+    # like this name?" is one query over two indexed columns (accounts.selectors).
+    username_skeleton = models.CharField(max_length=150, blank=True, default="", editable=False, db_index=True)
+    display_name_skeleton = models.CharField(max_length=150, blank=True, default="", editable=False, db_index=True)
 
     class Meta:
         indexes = [models.Index(fields=["-points"], name="user_points_desc")]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        from accounts.names import skeleton
+
+        self.username_skeleton = skeleton(self.username)
+        self.display_name_skeleton = skeleton(self.display_name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and ({"username", "display_name"} & set(update_fields)):
+            kwargs["update_fields"] = {*update_fields, "username_skeleton", "display_name_skeleton"}
+        super().save(*args, **kwargs)
 
     @property
     def name(self) -> str:

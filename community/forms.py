@@ -89,3 +89,12 @@ class FlagForm(forms.Form):
         label="Note for staff (optional)",
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
+
+
+class RetagForm(forms.Form):
+    tags = forms.CharField(
+        label="Tags",
+        max_length=200,
+        required=False,
+        help_text="Up to 5, separated by commas: letters, digits, dashes, dots, + and #.",
+    )

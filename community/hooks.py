@@ -36,6 +36,8 @@ def thread_notices(*, thread, viewer) -> list[dict[str, Any]]:
 # What a member may do is decided outside community (kudos ties privileges to ranks), but
 # enforced here. One provider, registered by kudos, answers for a user; without one, the
 # defaults below apply (no limits beyond the defaults, flags count once, only staff retag).
+# Kudos makes a brand-new account (too young, or no verified email, as its rank says) count
+# for nothing: flags of weight 0 and votes that move no points.
 
 
 @dataclass(frozen=True)
@@ -44,8 +46,10 @@ class Privileges:
     answers_per_day: int | None = None
     links_per_day: int | None = None
     seconds_between_posts: int = 0
-    flag_weight: int = 1
+    flag_weight: int = 1  # 0: the member's flags send a post to review but never hide it
     can_retag: bool = False
+    votes_move_points: bool = True  # whether "This helped" from this member earns points
+    is_trusted: bool = True  # past the brand-new stage (account age, verified email)
 
 
 PrivilegesProvider = Callable[..., Privileges]

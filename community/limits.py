@@ -174,3 +174,35 @@ def _check_in_database(user, *, kind, now, per_day, links, link_limit, wait) -> 
         )
         if earlier + links > link_limit:
             raise PostingLimitReached(_links_message(link_limit), retry_after=_seconds_to_midnight(now))
+
+
+# --- Requests per minute ------------------------------------------------------------------------
+# Read endpoints that run a costly query per keystroke (the ask page's similar questions) are
+# limited per member, or per address for visitors, in fixed one-minute windows counted in the
+# cache. When the cache is down they fail open: they change nothing, and the database is
+# protected by the same outage plan as every page.
+
+
+def request_limit_wait(request, *, action: str, per_minute: int) -> int | None:
+    """Count this request; return the seconds to wait when it is over ``per_minute`` in the
+    current minute, else None."""
+    if per_minute <= 0:
+        return None
+    now = timezone.now()
+    if getattr(request, "user", None) is not None and request.user.is_authenticated:
+        who = f"u{request.user.pk}"
+    else:
+        from allauth.account.adapter import get_adapter
+
+        who = f"ip{get_adapter().get_client_ip(request)}"
+    window = int(now.timestamp()) // 60
+    key = f"limits:req:{action}:{who}:{window}"
+    try:
+        cache.add(key, 0, timeout=120)
+        count = cache.incr(key)
+    except Exception:  # the cache is down: fail open (see above)
+        logger.warning("Request limit for %s not counted: the cache is unavailable.", action, exc_info=True)
+        return None
+    if count > per_minute:
+        return 60 - int(now.timestamp()) % 60
+    return None

@@ -36,24 +36,39 @@ class Category(models.Model):
         return reverse("community:category", kwargs={"slug": self.slug})
 
 
+def listed_q(prefix: str = "") -> Q:
+    """The condition for a thread that anyone may see in lists, search, tag pages and feeds:
+    not private, deleted or hidden. ``prefix`` ("threads__") applies it across a relation."""
+    return Q(**{f"{prefix}is_private": False, f"{prefix}is_deleted": False, f"{prefix}is_hidden": False})
+
+
+def _is_staff(user) -> bool:
+    return user is not None and user.is_authenticated and user.is_active and user.is_staff
+
+
+def _is_member(user) -> bool:
+    return user is not None and user.is_authenticated and user.is_active
+
+
 class ThreadQuerySet(models.QuerySet):
     def visible_to(self, user) -> "ThreadQuerySet":
-        """Threads this user may open.
+        """Threads this user may open. The one visibility rule; Thread.is_visible_to is the
+        same rule for a loaded row and must be changed with it.
 
         Staff see everything. Everyone else sees public threads that are neither deleted nor
         hidden by flags, plus their own threads (private or hidden ones included, not deleted).
+        A deactivated account sees what an anonymous visitor sees.
         """
-        if user is not None and user.is_authenticated and user.is_staff:
+        if _is_staff(user):
             return self
-        public = Q(is_private=False, is_deleted=False, is_hidden=False)
-        if user is not None and user.is_authenticated:
-            return self.filter(public | Q(author=user, is_deleted=False))
-        return self.filter(public)
+        if _is_member(user):
+            return self.filter(listed_q() | Q(author=user, is_deleted=False))
+        return self.filter(listed_q())
 
     def listed(self) -> "ThreadQuerySet":
         """Threads that may appear in public lists, search, tag pages and feeds: never a
         private, deleted or hidden one, whoever is looking."""
-        return self.filter(is_private=False, is_deleted=False, is_hidden=False)
+        return self.filter(listed_q())
 
     def unanswered(self) -> "ThreadQuerySet":
         return self.filter(answer_count=0)
@@ -116,7 +131,7 @@ class Thread(models.Model):
             models.Index(
                 fields=["-last_activity_at"],
                 name="thread_listed_activity",
-                condition=Q(is_private=False, is_deleted=False, is_hidden=False),
+                condition=listed_q(),
             ),
             models.Index(fields=["category", "-last_activity_at"], name="thread_category_activity"),
             models.Index(fields=["author", "-created_at"], name="thread_author_created"),
@@ -144,14 +159,26 @@ class Thread(models.Model):
     def has_solution(self) -> bool:
         return self.solution_id is not None
 
+    @property
+    def is_listed(self) -> bool:
+        return not (self.is_private or self.is_deleted or self.is_hidden)
+
+    def is_visible_to(self, user) -> bool:
+        """ThreadQuerySet.visible_to for this loaded row, without a query."""
+        if _is_staff(user):
+            return True
+        if self.is_listed:
+            return True
+        return _is_member(user) and self.author_id == user.pk and not self.is_deleted
+
 
 class AnswerQuerySet(models.QuerySet):
     def visible_to(self, user) -> "AnswerQuerySet":
         """Answers this user may read, assuming they may read the thread."""
-        if user is not None and user.is_authenticated and user.is_staff:
+        if _is_staff(user):
             return self
         shown = Q(is_deleted=False, is_hidden=False)
-        if user is not None and user.is_authenticated:
+        if _is_member(user):
             return self.filter(shown | Q(author=user, is_deleted=False))
         return self.filter(shown)
 

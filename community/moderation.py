@@ -33,6 +33,12 @@ def _flag_target(post) -> tuple[type, Thread, Thread | Answer]:
     raise TypeError(f"Only questions and answers can be flagged, not {type(post).__name__}.")
 
 
+def is_protected_from_flags(post) -> bool:
+    """Official answers and anything staff wrote are never hidden by members' flags: their
+    flags wait for staff review like any other, but the post stays up (and keeps its kudos)."""
+    return bool(getattr(post, "is_official", False) or post.author.is_staff)
+
+
 def _pending_flags(model: type, post):
     target = {"thread": post} if model is Thread else {"answer": post}
     return Flag.objects.filter(resolution=Flag.Resolution.PENDING, **target)
@@ -42,6 +48,10 @@ def _pending_flags(model: type, post):
 def flag_post(*, user, post: Thread | Answer, reason: str, note: str = "") -> "Flag":
     """Record the user's flag on someone else's question or answer; hide the post when the
     pending flags' weight reaches the threshold, sending post_hidden once.
+
+    A flag weighs what the flagger's standing gives (community.hooks.privileges_for: the
+    rank's flag_weight; 0 for a brand-new account, whose flags only ask staff to look). An
+    official answer or a staff member's post is never hidden (is_protected_from_flags).
 
     Locks the post's thread (and the answer) first, so two last flags cannot both miss or both
     cross the threshold. One flag per member and post: a second one raises ValidationError
@@ -81,7 +91,7 @@ def flag_post(*, user, post: Thread | Answer, reason: str, note: str = "") -> "F
         raise already from None
     model.objects.filter(pk=post.pk).update(flag_count=F("flag_count") + 1)
     post.refresh_from_db(fields=["flag_count"])
-    if not post.is_hidden:
+    if not post.is_hidden and not is_protected_from_flags(post):
         weight = sum(_pending_flags(model, post).values_list("weight", flat=True))
         if weight >= CommunitySettings.load().flag_threshold:
             model.objects.filter(pk=post.pk).update(is_hidden=True)

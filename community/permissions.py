@@ -18,6 +18,11 @@ def _staff(user) -> bool:
     return _member(user) and user.is_staff
 
 
+def can_see_thread(user, thread) -> bool:
+    """Thread.objects.visible_to for one loaded thread (the same rule, Thread.is_visible_to)."""
+    return thread.is_visible_to(user)
+
+
 def can_answer(user, thread) -> bool:
     return _member(user) and not thread.is_deleted
 
@@ -54,6 +59,16 @@ def can_ask_for_more_help(user, thread) -> bool:
     return _is_asker(user, thread) and thread.answer_count > 0
 
 
+def can_retag(user, thread) -> bool:
+    """The asker and staff change a question's tags, and so do members whose rank carries
+    the can_retag privilege (community.hooks.privileges_for; kudos ties it to ranks)."""
+    from community.hooks import privileges_for
+
+    if not _member(user) or thread.is_deleted:
+        return False
+    return thread.author_id == user.pk or user.is_staff or privileges_for(user).can_retag
+
+
 def can_see_history(user) -> bool:
     return _staff(user)
 
@@ -73,6 +88,10 @@ def check_can_edit_post(user, post) -> None:
 
 def check_can_delete_post(user, post) -> None:
     _check(can_delete_post(user, post), "Only the author or staff can delete this.")
+
+
+def check_can_retag(user, thread) -> None:
+    _check(can_retag(user, thread), "Changing the tags of others' questions comes with a higher rank.")
 
 
 def check_can_vote(user, answer) -> None:

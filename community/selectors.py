@@ -15,7 +15,7 @@ from taggit.models import Tag, TaggedItem
 
 from community import permissions
 from community.hooks import thread_notices
-from community.models import AnswerVote, Category, Flag, MeToo, Revision, Thread
+from community.models import AnswerVote, Category, Flag, MeToo, Revision, Thread, listed_q
 
 PAGE_SIZE = 25
 POPULAR_TAGS = 15
@@ -95,6 +95,13 @@ def tags_with_counts(*, limit: int | None = None) -> list[Tag]:
     return list(tags[:limit] if limit else tags)
 
 
+def listed_tag(slug: str) -> Tag | None:
+    """The tag with this slug if at least one listed thread carries it, else None: a tag used
+    only on private, deleted or hidden threads does not exist for anyone (its name could be
+    the private part). One query."""
+    return Tag.objects.filter(slug=slug, taggit_taggeditem_items__in=_listed_tagged_items()).distinct().first()
+
+
 def sidebar() -> dict:
     """The sidebar beside every list: categories (with descriptions and listed-thread counts)
     and popular tags. Two queries, cached until the next change to a list: their counts scan
@@ -105,11 +112,7 @@ def sidebar() -> dict:
 
 
 def _sidebar() -> dict:
-    categories = Category.objects.annotate(
-        num_threads=Count(
-            "threads", filter=Q(threads__is_private=False, threads__is_deleted=False, threads__is_hidden=False)
-        )
-    )
+    categories = Category.objects.annotate(num_threads=Count("threads", filter=listed_q("threads__")))
     return {"categories": list(categories), "popular_tags": tags_with_counts(limit=POPULAR_TAGS)}
 
 
@@ -221,6 +224,7 @@ def thread_page(*, thread: Thread, viewer) -> dict:
         "flagged_thread": flagged_thread,
         "can_me_too": permissions.can_me_too(user, thread),
         "can_edit_thread": permissions.can_edit_post(user, thread),
+        "can_retag": user.is_authenticated and permissions.can_retag(user, thread),
         "can_ask_for_more_help": permissions.can_ask_for_more_help(user, thread),
         "can_answer": permissions.can_answer(user, thread),
         "is_staff_viewer": is_staff,

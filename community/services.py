@@ -207,6 +207,24 @@ def edit_question(
 
 
 @transaction.atomic
+def retag_question(*, user, thread: Thread, tags: Iterable[str] | str) -> Thread:
+    """Replace a question's tags: the asker, staff, or a member whose rank may retag
+    (permissions.check_can_retag). Locks the thread. Unchanged tags change nothing; a change
+    sends question_edited (became_private=False)."""
+    thread = _lock_thread(thread.pk)
+    if not Thread.objects.visible_to(user).filter(pk=thread.pk).exists():
+        raise PermissionDenied("This question is not available.")
+    permissions.check_can_retag(user, thread)
+    new_tags = clean_tags(tags)
+    if sorted(new_tags) == sorted(thread.tags.names()):
+        return thread
+    thread.tags.set(new_tags)
+    _bump_thread(thread)
+    events.question_edited.send(sender=Thread, thread=thread, became_private=False)
+    return thread
+
+
+@transaction.atomic
 def delete_question(*, user, thread: Thread) -> Thread:
     """Soft-delete a question: gone for everyone but staff, nothing lost. Idempotent."""
     thread = _lock_thread(thread.pk)

@@ -19,6 +19,7 @@ urlpatterns = [
     path("q/<int:pk>/still-need-help/", views.still_need_help, name="still_need_help"),
     path("q/<int:pk>/edit/", views.edit_question, name="edit_question"),
     path("q/<int:pk>/delete/", views.delete_question, name="delete_question"),
+    path("q/<int:pk>/retag/", views.retag, name="retag"),
     path("a/<int:pk>/vote/", views.vote, name="vote"),
     path("a/<int:pk>/accept/", views.accept, name="accept"),
     path("a/<int:pk>/edit/", views.edit_answer, name="edit_answer"),

@@ -25,6 +25,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from community import permissions, privacy, services, validators
 from community.pagecache import THREAD, anonymous_page, cached_for_lists
 from community.forms import AnswerForm, QuestionForm
+from community.hooks import privileges_for
 from community.limits import PostingLimitReached
 from community.markdown import render as render_markdown
 from community.moderation import flag_post, remove_post, restore_post
@@ -285,11 +286,18 @@ def _back_to(request: HttpRequest, thread: Thread, anchor: str = "") -> HttpResp
     return redirect(thread.get_absolute_url() + anchor)
 
 
+VOTE_WITHOUT_POINTS = (
+    "Thanks, your vote counts. It earns the author kudos once your account is a little older "
+    "and your email address is confirmed."
+)
+
+
 @member_required
 @require_POST
 @htmx_partial("community/_vote_button.html")
 def vote(request: HttpRequest, pk: int) -> Reply:
-    """Toggle "This helped" on an answer. htmx gets the button back; others the page."""
+    """Toggle "This helped" on an answer. htmx gets the button back; others the page. A
+    member whose votes move no points yet (a brand-new account) is told so."""
     answer = _visible_answer(request, pk)
     error = ""
     try:
@@ -297,15 +305,20 @@ def vote(request: HttpRequest, pk: int) -> Reply:
     except (ValidationError, PermissionDenied) as exc:
         error = _problem(request, exc)
         voted = AnswerVote.objects.filter(answer=answer, user=request.user).exists()
+    note = ""
+    if voted and not error and not privileges_for(request.user).votes_move_points:
+        note = VOTE_WITHOUT_POINTS
 
     def button() -> dict:
         answer.refresh_from_db(fields=["upvote_count"])
         answer.viewer_voted = voted
         answer.viewer_can_vote = permissions.can_vote(request.user, answer)
-        return {"answer": answer, "error": error}
+        return {"answer": answer, "error": error, "note": note}
 
     back = _answer_url(answer.thread, answer.pk)
-    return Reply(button, back=back, message=error, level=messages.ERROR)
+    if error:
+        return Reply(button, back=back, message=error, level=messages.ERROR)
+    return Reply(button, back=back, message=note, level=messages.INFO)
 
 
 @member_required
@@ -443,6 +456,32 @@ def edit_answer(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @member_required
+def retag(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change a question's tags (the asker, staff, or a rank with the retag privilege). A
+    page of its own, so it works without JavaScript and a refused change keeps what was
+    typed."""
+    from community.forms import RetagForm
+
+    thread = _visible_thread(request, pk)
+    if not permissions.can_retag(request.user, thread):
+        raise PermissionDenied("Changing the tags of others' questions comes with a higher rank.")
+    if request.method == "POST":
+        form = RetagForm(request.POST)
+        if form.is_valid():
+            try:
+                services.retag_question(user=request.user, thread=thread, tags=form.cleaned_data["tags"])
+            except (ValidationError, PermissionDenied) as exc:
+                form.add_error("tags", _problem(request, exc))
+            else:
+                messages.success(request, "The tags are updated.")
+                return redirect(thread)
+    else:
+        form = RetagForm(initial={"tags": ", ".join(sorted(thread.tags.names()))})
+    status = 400 if form.errors else 200
+    return render(request, "community/retag.html", {"form": form, "thread": thread}, status=status)
+
+
+@member_required
 @require_POST
 def delete_question(request: HttpRequest, pk: int) -> HttpResponse:
     thread = _visible_thread(request, pk)
@@ -477,14 +516,28 @@ def similar(request: HttpRequest) -> HttpResponse:
     """Listed questions like the title being typed on the ask page (an htmx partial).
 
     A title shorter than three characters gets an empty 200 response, so the ask page simply
-    shows nothing.
+    shows nothing. Limited to SIMILAR_QUESTIONS_PER_MINUTE per member or address (429 with
+    Retry-After beyond), and cached per title until the lists change.
     """
+    import hashlib
+
+    from django.conf import settings
+
+    from community.limits import request_limit_wait
     from community.search import SIMILAR_MIN_TITLE, normalise_query, similar_threads
 
-    title = normalise_query(request.GET.get("title"))
+    wait = request_limit_wait(request, action="similar", per_minute=settings.SIMILAR_QUESTIONS_PER_MINUTE)
+    if wait is not None:
+        response = HttpResponse("Too many look-ups of similar questions; try again in a minute.", status=429)
+        response["Retry-After"] = str(wait)
+        return response
+    title = normalise_query(request.GET.get("title"))[: services.TITLE_MAX_LENGTH]
     if len(title) < SIMILAR_MIN_TITLE:
         return HttpResponse("")
-    return render(request, "community/_similar.html", {"similar": similar_threads(title=title)})
+    # The same title typed by many people costs one query until the lists change.
+    digest = hashlib.sha256(title.casefold().encode()).hexdigest()[:32]
+    similar = cached_for_lists(f"similar:{digest}", lambda: list(similar_threads(title=title)), timeout=60)
+    return render(request, "community/_similar.html", {"similar": similar})
 
 
 @anonymous_page()
@@ -569,9 +622,8 @@ def _thread_list(request: HttpRequest, *, template: str, category=None, tag=None
     """A paginated list of listed threads; ``show``, ``sort``, ``category`` and ``tag`` query
     parameters combine with the category or tag taken from the path. An unknown category or
     tag in the query string shows a message and is left out, never an error."""
-    from community.selectors import PAGE_SIZE, SHOW_CHOICES, SORT_CHOICES, ListFilters, listed_threads, sidebar
+    from community.selectors import PAGE_SIZE, SHOW_CHOICES, SORT_CHOICES, ListFilters, listed_tag, listed_threads, sidebar
     from community.models import Category
-    from taggit.models import Tag
 
     problems = []
     if category is None and request.GET.get("category"):
@@ -579,7 +631,7 @@ def _thread_list(request: HttpRequest, *, template: str, category=None, tag=None
         if category is None:
             problems.append("There is no such category, so all categories are shown.")
     if tag is None and request.GET.get("tag"):
-        tag = Tag.objects.filter(slug=request.GET["tag"]).first()
+        tag = listed_tag(request.GET["tag"])
         if tag is None:
             problems.append("There is no such tag, so questions with any tag are shown.")
     filters = ListFilters.from_params(request.GET, category=category, tag=tag)
@@ -625,9 +677,13 @@ def tag_index(request: HttpRequest) -> HttpResponse:
 
 @anonymous_page()
 def tag_detail(request: HttpRequest, tag: str) -> HttpResponse:
-    from taggit.models import Tag
+    from django.http import Http404
 
-    tag_obj = get_object_or_404(Tag, slug=tag)
+    from community.selectors import listed_tag
+
+    tag_obj = listed_tag(tag)
+    if tag_obj is None:
+        raise Http404("No such tag.")
     return _thread_list(request, template="community/tag.html", tag=tag_obj, tag_page=True)
 
 

@@ -65,15 +65,20 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before CSP and sessions: a hit is served with the headers stored with it (community.pagecache).
     "community.pagecache.AnonymousPageCacheMiddleware",
-    "csp.middleware.CSPMiddleware",
+    # django-csp's, with the policy also on 404 pages under DEBUG (config/middleware.py).
+    "config.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # No shared caching of a member's pages (config/middleware.py).
+    "config.middleware.PrivateCacheControlMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, so its 400 page renders like any page: no NUL byte in any input (config/middleware.py).
+    "config.middleware.RejectNulMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -150,6 +155,17 @@ else:
     }
 
 CELERY_TASK_IGNORE_RESULT = True
+# A Redis outage: the worker keeps trying to reconnect (forever, backing off up to 30 s) and
+# carries on where it was, also at start-up; queuing from a request tries briefly and gives up
+# (config.tasks logs it, the database sweeps catch up), so a post never waits on a dead broker.
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# An ack or a restore on a channel whose Redis connection is gone used to crash the worker
+# ("AttributeError: ... 'hostname'"); config/celery.py makes kombu skip those instead.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+if REDIS_URL:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5, "retry_on_timeout": True}
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
@@ -202,6 +218,9 @@ AUTHENTICATION_BACKENDS = [
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
+# Refuses usernames that look like an existing member's or staff's name (accounts/names.py).
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+
 # Usernames are public: the model's rule plus a refusal of card and account numbers.
 ACCOUNT_USERNAME_VALIDATORS = "accounts.hooks.USERNAME_VALIDATORS"
 ACCOUNT_UNIQUE_EMAIL = True
@@ -297,6 +316,10 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # How long a public page rendered for anonymous visitors may be served from the cache; changes
 # invalidate it sooner (community/pagecache.py). 0 turns the page cache off.
 ANONYMOUS_PAGE_CACHE_SECONDS = env.int("ANONYMOUS_PAGE_CACHE_SECONDS", default=300)
+# How often one member (or, signed out, one address) may ask for similar questions while
+# typing a title on the ask page; beyond it /ask/similar/ answers 429. 0 turns the limit off.
+SIMILAR_QUESTIONS_PER_MINUTE = env.int("SIMILAR_QUESTIONS_PER_MINUTE", default=30)
+
 # A thread's rendered answers are cached per thread version and viewer state
 # (community/templatetags/community_cache.py); off only to measure pages rendered from scratch.
 ANSWERS_FRAGMENT_CACHE = env.bool("ANSWERS_FRAGMENT_CACHE", default=True)

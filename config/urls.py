@@ -17,6 +17,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
     path("staff/report/", include("reports.urls")),
+    path("staff/voting-rings/", include("kudos.staff_urls")),
     path("staff/", include("escalation.urls")),
     path("kudos/", include("kudos.urls")),
     path("", include("notifications.urls")),

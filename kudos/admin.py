@@ -65,6 +65,9 @@ class RankAdmin(admin.ModelAdmin):
                     "seconds_between_posts",
                     "flag_weight",
                     "can_retag",
+                    "votes_move_points",
+                    "trusted_after_hours",
+                    "trust_needs_verified_email",
                 ]
             },
         ),

@@ -33,3 +33,25 @@ class AwardForm(forms.Form):
         if points == 0:
             raise forms.ValidationError("Award a number of points other than zero.")
         return points
+
+
+class RingReversalForm(forms.Form):
+    """Staff reverse a voting ring's points: the ring's member ids (from the report) and why."""
+
+    members = forms.CharField(widget=forms.HiddenInput, max_length=2000)
+    reason = forms.CharField(
+        label="Reason",
+        max_length=300,
+        help_text="Recorded with every reversed entry in the members' kudos history.",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def clean_members(self) -> list[int]:
+        raw = self.cleaned_data["members"]
+        try:
+            ids = sorted({int(part) for part in raw.split(",") if part.strip()})
+        except ValueError:
+            raise forms.ValidationError("This ring's list of members is damaged; reload the page.") from None
+        if len(ids) < 2:
+            raise forms.ValidationError("A voting ring has at least two members.")
+        return ids

@@ -70,6 +70,17 @@ class Rank(models.Model):
     seconds_between_posts = models.PositiveIntegerField(default=0)
     flag_weight = models.PositiveSmallIntegerField(default=1, help_text="How much this member's flags count.")
     can_retag = models.BooleanField(default=False, help_text="May change the tags of others' questions.")
+    votes_move_points = models.BooleanField(
+        default=True, help_text="Their “This helped” votes earn the answer's author points (once trusted, below)."
+    )
+    trusted_after_hours = models.PositiveIntegerField(
+        default=24,
+        help_text="An account younger than this counts as brand new: its votes move no points and its "
+        "flags send a post to review without counting toward hiding it. 0: trusted at once.",
+    )
+    trust_needs_verified_email = models.BooleanField(
+        default=True, help_text="An account without a verified email address is treated as brand new too."
+    )
 
     class Meta:
         ordering = ["min_points"]
@@ -103,6 +114,9 @@ class Rank(models.Model):
             seconds_between_posts=self.seconds_between_posts,
             flag_weight=self.flag_weight,
             can_retag=self.can_retag,
+            votes_move_points=self.votes_move_points,
+            trusted_after_hours=self.trusted_after_hours,
+            trust_needs_verified_email=self.trust_needs_verified_email,
         )
 
 

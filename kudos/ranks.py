@@ -32,6 +32,9 @@ class RankInfo:
     seconds_between_posts: int = 0
     flag_weight: int = 1
     can_retag: bool = False
+    votes_move_points: bool = True
+    trusted_after_hours: int = 24
+    trust_needs_verified_email: bool = True
 
     @property
     def css_class(self) -> str:

@@ -5,7 +5,8 @@ while it holds the thread's row lock, so the checks here ("is this credit still 
 a settled state. Receivers are idempotent: a replayed event credits or takes back nothing.
 
 Who gets what (the amounts are PointRule rows):
-- answer_upvoted: the answer's author, per voter; never for a vote on one's own answer.
+- answer_upvoted: the answer's author, per voter; never for a vote on one's own answer, nor
+  for a voter whose rank or standing does not let votes move points.
 - solution_accepted: the answer's author, and the asker when the asker accepted (not staff),
   unless the asker accepted their own answer.
 - me_too_added: the question's author, per member.
@@ -41,8 +42,17 @@ def _is_gone(post) -> bool:
 # --- Upvotes -----------------------------------------------------------------------------------
 
 
+def _vote_moves_points(voter) -> bool:
+    """Voting that moves points is a rank privilege (Rank.votes_move_points), and never a
+    brand-new account's (Rank.trusted_after_hours, trust_needs_verified_email): four fresh
+    accounts must not be able to hand a member 40 points."""
+    from community.hooks import privileges_for
+
+    return privileges_for(voter).votes_move_points
+
+
 def on_answer_upvoted(sender, *, answer, voter, **kwargs) -> None:
-    if voter.pk == answer.author_id or _is_gone(answer):
+    if voter.pk == answer.author_id or _is_gone(answer) or not _vote_moves_points(voter):
         return
     credit_points(
         recipient=answer.author,
@@ -172,6 +182,8 @@ def on_post_restored(sender, *, post, by=None, **kwargs) -> None:
             AnswerVote.objects.filter(answer=answer).exclude(user_id=answer.author_id).select_related("user")
         )
         for vote in voters:
+            if not _vote_moves_points(vote.user):
+                continue
             credit_points(
                 recipient=answer.author,
                 reason=Reason.ANSWER_UPVOTED,

@@ -204,3 +204,107 @@ def profile_panel_context(*, member, viewer) -> dict:
         "is_self": is_self,
         "place": place_of(member),
     }
+
+
+# --- Voting rings ------------------------------------------------------------------------------
+# Members whose "This helped" votes go mostly to each other: sock puppets feeding one account,
+# or a few members trading votes. A pair counts when a voter gave a member at least
+# RING_MIN_VOTES votes and that is at least RING_SHARE of everything the voter gave; pairs
+# that share a member join one ring. A ring is reported when it has two voters or more, or
+# two members voting for each other, so one loyal fan of one helper is not a ring.
+
+RING_MIN_VOTES = 2
+RING_SHARE = 0.5
+RING_WINDOW_DAYS = 90
+
+
+@dataclass
+class VotingRing:
+    members: list
+    votes_inside: int  # votes the members gave each other's answers
+    votes_cast: int  # every vote the members gave in the window
+    points: int  # points still credited for votes inside the ring
+    credits: int
+
+    @property
+    def share(self) -> int:
+        return round(100 * self.votes_inside / self.votes_cast) if self.votes_cast else 0
+
+    @property
+    def member_ids(self) -> str:
+        return ",".join(str(m.pk) for m in self.members)
+
+
+def voting_rings(*, now=None, days: int = RING_WINDOW_DAYS) -> list[VotingRing]:
+    """Voting rings among the votes of the last ``days`` days, most points first. Three
+    queries whatever the number of votes or members: the votes per (voter, author) pair, the
+    points still credited between the suspects, and the suspects themselves."""
+    from community.models import AnswerVote
+    from kudos.models import LedgerEntry, Reason
+
+    since = (now or timezone.now()) - timedelta(days=days)
+    pairs: dict[tuple[int, int], int] = {}
+    cast: dict[int, int] = {}
+    rows = (
+        AnswerVote.objects.filter(created_at__gte=since)
+        .values_list("user_id", "answer__author_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for voter, author, n in rows:
+        if voter == author:
+            continue
+        pairs[(voter, author)] = n
+        cast[voter] = cast.get(voter, 0) + n
+    suspicious = {
+        (voter, author) for (voter, author), n in pairs.items() if n >= RING_MIN_VOTES and n / cast[voter] >= RING_SHARE
+    }
+    parent: dict[int, int] = {}
+
+    def find(x: int) -> int:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for voter, author in suspicious:
+        parent[find(voter)] = find(author)
+    groups: dict[int, set[int]] = {}
+    for member in list(parent):
+        groups.setdefault(find(member), set()).add(member)
+    rings = []
+    for members in groups.values():
+        edges = [(v, a) for (v, a) in suspicious if v in members]
+        voters = {v for v, _ in edges}
+        mutual = any((a, v) in suspicious for v, a in edges)
+        if len(voters) >= 2 or mutual:
+            rings.append(members)
+    if not rings:
+        return []
+    everyone = set().union(*rings)
+    credits = (
+        LedgerEntry.objects.filter(
+            reason=Reason.ANSWER_UPVOTED,
+            reversal_of__isnull=True,
+            reversal__isnull=True,
+            actor_id__in=everyone,
+            recipient_id__in=everyone,
+        )
+        .values_list("actor_id", "recipient_id", "points")
+    )
+    credit_rows = list(credits)
+    users = get_user_model().objects.in_bulk(everyone)
+    result = []
+    for members in rings:
+        inside = [(a, r, p) for a, r, p in credit_rows if a in members and r in members]
+        result.append(
+            VotingRing(
+                members=sorted((users[pk] for pk in members if pk in users), key=lambda u: (-u.points, u.pk)),
+                votes_inside=sum(n for (v, a), n in pairs.items() if v in members and a in members),
+                votes_cast=sum(cast.get(pk, 0) for pk in members),
+                points=sum(p for _, _, p in inside),
+                credits=len(inside),
+            )
+        )
+    return sorted(result, key=lambda r: (-r.points, -r.votes_inside, r.member_ids))

@@ -23,6 +23,10 @@ from kudos.models import LedgerEntry, PointRule, RankNotice, Reason
 from kudos.selectors import bump_rank_version, rank_table
 
 AWARD_LIMIT = 100_000
+# The cause of reversals staff made for a voting ring; a credit taken back this way is never
+# credited again for the same key (the ring cannot vote, unvote and vote back).
+RING_CAUSE = "voting_ring"
+RING_REASON_MAX_LENGTH = 300
 
 
 def rule_points(reason: str) -> int:
@@ -112,8 +116,10 @@ def credit_points(
     if not points:
         return None
     latest = _latest_credit(reason=reason, source_key=source_key)
-    if latest is not None and not _is_reversed(latest):
-        return None
+    if latest is not None:
+        reversal_cause = LedgerEntry.objects.filter(reversal_of=latest).values_list("cause", flat=True).first()
+        if reversal_cause is None or reversal_cause == RING_CAUSE:
+            return None
     generation = latest.generation + 1 if latest is not None else 0
     try:
         with transaction.atomic():
@@ -136,7 +142,7 @@ def credit_points(
 
 
 @transaction.atomic
-def reverse_points(*, reason: str, source_key: str, cause: str, actor=None) -> LedgerEntry | None:
+def reverse_points(*, reason: str, source_key: str, cause: str, actor=None, note: str = "") -> LedgerEntry | None:
     """Take back the active credit for this key, if any, with a negative row of its own.
 
     Takes back what was credited, not what the rule gives today. Returns None when there is
@@ -158,12 +164,61 @@ def reverse_points(*, reason: str, source_key: str, cause: str, actor=None) -> L
                 thread_id=credit.thread_id,
                 answer_id=credit.answer_id,
                 actor=actor,
+                note=note,
                 created_at=timezone.now(),
             )
     except IntegrityError:
         return None
     _move_points(recipient_id=credit.recipient_id, points=-credit.points)
     return entry
+
+
+@dataclass(frozen=True)
+class RingReversal:
+    entries: int
+    points: int
+
+
+@transaction.atomic
+def reverse_ring_points(*, staff, member_ids, reason: str) -> RingReversal:
+    """Take back every upvote credit still active between these members (a voting ring from
+    kudos.selectors.voting_rings), each with its own negative ledger row carrying ``reason``.
+
+    The votes stay (they are the members' record); the points go, and a credit taken back
+    this way never comes back for the same vote (credit_points, RING_CAUSE). Staff only. The
+    credits are locked first, so two staff pressing the button reverse them once.
+    """
+    if staff is None or not staff.is_authenticated or not staff.is_staff:
+        raise PermissionDenied("Only staff can reverse a voting ring's points.")
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise ValidationError("Say why these points are reversed; the members see the reason in their history.")
+    if len(reason) > RING_REASON_MAX_LENGTH:
+        raise ValidationError(f"Keep the reason under {RING_REASON_MAX_LENGTH} characters.")
+    # The members see the reason: never a full card or account number in it.
+    reason = privacy.mask_account_data(reason, max_chars=RING_REASON_MAX_LENGTH).text
+    ids = {int(pk) for pk in member_ids}
+    if len(ids) < 2:
+        raise ValidationError("A voting ring has at least two members.")
+    credits = list(
+        LedgerEntry.objects.select_for_update()
+        .filter(
+            reason=Reason.ANSWER_UPVOTED,
+            reversal_of__isnull=True,
+            actor_id__in=ids,
+            recipient_id__in=ids,
+        )
+        .order_by("pk")
+    )
+    entries = points = 0
+    for credit in credits:
+        reversal = reverse_points(
+            reason=credit.reason, source_key=credit.source_key, cause=RING_CAUSE, actor=staff, note=reason
+        )
+        if reversal is not None:
+            entries += 1
+            points -= reversal.points
+    return RingReversal(entries=entries, points=points)
 
 
 @transaction.atomic
@@ -267,5 +322,6 @@ __all__ = [
     "fix_drift",
     "ranks_changed",
     "reverse_points",
+    "reverse_ring_points",
     "rule_points",
 ]

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from community.models import Category
 from kudos import selectors, services
-from kudos.forms import AwardForm
+from kudos.forms import AwardForm, RingReversalForm
 from kudos.ranks import is_hex_colour
 
 
@@ -86,3 +86,55 @@ def award(request: HttpRequest) -> HttpResponse:
     else:
         form = AwardForm(initial={"member": request.GET.get("member", "")})
     return render(request, "kudos/award.html", {"form": form})
+
+
+def _staff_only(request: HttpRequest) -> None:
+    """Like the other /staff/ pages: they do not exist for anyone but staff."""
+    from django.http import Http404
+
+    if not (request.user.is_authenticated and request.user.is_staff):
+        raise Http404("No such page.")
+
+
+def _rings_page(request: HttpRequest, *, failed: RingReversalForm | None = None, status: int = 200) -> HttpResponse:
+    rings = selectors.voting_rings()
+    for ring in rings:
+        if failed is not None and failed.data.get("members") == ring.member_ids:
+            ring.form = failed
+        else:
+            ring.form = RingReversalForm(initial={"members": ring.member_ids})
+    context = {
+        "rings": rings,
+        "window_days": selectors.RING_WINDOW_DAYS,
+        "min_votes": selectors.RING_MIN_VOTES,
+        "share": int(selectors.RING_SHARE * 100),
+    }
+    return render(request, "kudos/voting_rings.html", context, status=status)
+
+
+@require_GET
+def voting_rings(request: HttpRequest) -> HttpResponse:
+    """Staff: members whose votes go mostly to each other, with the points those votes moved."""
+    _staff_only(request)
+    return _rings_page(request)
+
+
+@require_http_methods(["POST"])
+def reverse_ring(request: HttpRequest) -> HttpResponse:
+    """Staff: take back the points a voting ring's votes moved, through the ledger."""
+    _staff_only(request)
+    form = RingReversalForm(request.POST)
+    if form.is_valid():
+        try:
+            done = services.reverse_ring_points(
+                staff=request.user, member_ids=form.cleaned_data["members"], reason=form.cleaned_data["reason"]
+            )
+        except (ValidationError, PermissionDenied) as error:
+            form.add_error("reason" if isinstance(error, ValidationError) else None, error)
+        else:
+            if done.entries:
+                messages.success(request, f"Reversed {done.points} points in {done.entries} ledger entries.")
+            else:
+                messages.info(request, "Nothing was left to reverse: these points were already taken back.")
+            return redirect("kudos_staff:voting_rings")
+    return _rings_page(request, failed=form, status=400)

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from notifications.models import DIGEST_KINDS, STAFF_ONLY_KINDS, Kind, Notification
-from notifications.services import LOST_EMAIL_AFTER, can_see_thread, preference_for, unsubscribe_token
+from notifications.services import LOST_EMAIL_AFTER, preference_for, unsubscribe_token
 
 
 def absolute(path: str) -> str:
@@ -31,7 +31,7 @@ def _allowed(notification: Notification) -> bool:
         return False
     if notification.kind in STAFF_ONLY_KINDS and not recipient.is_staff:
         return False
-    if notification.thread is not None and not can_see_thread(recipient, notification.thread):
+    if notification.thread is not None and not notification.thread.is_visible_to(recipient):
         return False
     answer = notification.answer
     if answer is not None and (answer.is_deleted or answer.is_hidden) and not recipient.is_staff:

@@ -43,19 +43,6 @@ EMAIL_TASK = "notifications.tasks.send_notification_email"
 # --- Rules ------------------------------------------------------------------------------------
 
 
-def can_see_thread(user, thread) -> bool:
-    """The same rule as Thread.objects.visible_to, for one thread already loaded."""
-    if user is None or not user.is_active:
-        return False
-    if user.is_staff:
-        return True
-    if thread.is_deleted:
-        return False
-    if thread.author_id == user.pk:
-        return True
-    return not (thread.is_private or thread.is_hidden)
-
-
 def kinds_for(user) -> list[str]:
     """The kinds this member can receive (and set preferences for)."""
     return [k for k in Kind.values if user.is_staff or k not in STAFF_ONLY_KINDS]
@@ -120,7 +107,9 @@ def notify(
     receive this kind, or may not see ``thread``. With ``group_key`` the event is merged into
     the recipient's unread row with the same key (locked first), whose count goes up and whose
     text becomes ``grouped_text`` with "{count}" replaced; such kinds are mailed by the periodic
-    digest. Other kinds are mailed after commit.
+    digest. A group counts distinct actors (kept in ``data["actors"]``): an actor already
+    counted under this key, in this row or an earlier one, changes nothing and the current
+    unread row (or None) is returned. Other kinds are mailed after commit.
     Call inside the event's transaction.
     """
     now = now or timezone.now()
@@ -130,23 +119,32 @@ def notify(
         return None
     if kind in STAFF_ONLY_KINDS and not recipient.is_staff:
         return None
-    if thread is not None and not can_see_thread(recipient, thread):
+    if thread is not None and not thread.is_visible_to(recipient):
         return None
     on_site, email = preference_for(recipient, kind)
     email_status = Notification.EmailStatus.PENDING if email else Notification.EmailStatus.NONE
     text = text[:300]
     with transaction.atomic(savepoint=False):
         if group_key:
-            current = (
+            rows = list(
                 Notification.objects.select_for_update()
-                .filter(recipient=recipient, group_key=group_key, read_at__isnull=True)
+                .filter(recipient=recipient, group_key=group_key)
                 .order_by("-created_at", "-pk")
-                .first()
             )
+            current = next((row for row in rows if row.read_at is None), None)
+            if actor is not None:
+                # A group counts people, not events: a member who takes their vote back and
+                # gives it again (or any replay) was counted once already.
+                if any(actor.pk in row.data.get("actors", ()) for row in rows):
+                    return current
+                data = {**(data or {}), "actors": [actor.pk]}
             if current is not None:
                 if grouped_text:
                     text = grouped_text.replace("{count}", str(current.count + 1))[:300]
-                changes = {"count": F("count") + 1, "created_at": now, "actor": actor, "text": text}
+                merged = {**current.data}
+                if actor is not None:
+                    merged["actors"] = [*current.data.get("actors", []), actor.pk]
+                changes = {"count": F("count") + 1, "created_at": now, "actor": actor, "text": text, "data": merged}
                 if email:
                     changes["email_status"] = Notification.EmailStatus.PENDING
                 Notification.objects.filter(pk=current.pk).update(**changes)
@@ -185,9 +183,11 @@ def hide_from_outsiders(*, thread) -> int:
 
 def mark_read(*, user, notification_id: int) -> Notification:
     """Mark one of the member's own notifications read. Raises Notification.DoesNotExist for
-    anyone else's. Marking a read one again changes nothing."""
+    anyone else's, and for one the member may no longer open (its thread turned private,
+    hidden or deleted): the row, its text and its link are not theirs to see any more.
+    Marking a read one again changes nothing."""
     with transaction.atomic():
-        notification = Notification.objects.select_for_update().get(pk=notification_id, recipient=user)
+        notification = Notification.objects.shown_to(user).select_for_update().get(pk=notification_id)
         if notification.read_at is None:
             notification.read_at = timezone.now()
             Notification.objects.filter(pk=notification.pk).update(read_at=notification.read_at)
@@ -198,7 +198,7 @@ def mark_read(*, user, notification_id: int) -> Notification:
 def mark_all_read(*, user) -> int:
     """Mark every unread notification of the member read. Returns how many."""
     with transaction.atomic():
-        changed = Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())
+        changed = Notification.objects.shown_to(user).unread().update(read_at=timezone.now())
         if changed:
             _forget_unread_count(user.pk)
     return changed

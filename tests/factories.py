@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import factory
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from community.models import Category
 
@@ -19,13 +22,18 @@ class UserFactory(factory.django.DjangoModelFactory):
     username = factory.Sequence(lambda n: f"member{n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
     display_name = factory.LazyAttribute(lambda u: u.username.title())
+    # An established member (past the brand-new stage of kudos' trust rules) unless a test
+    # says otherwise with date_joined=timezone.now() or verified_email=False.
+    date_joined = factory.LazyFunction(lambda: timezone.now() - timedelta(days=30))
     password = factory.PostGenerationMethodCall("set_password", DEFAULT_PASSWORD)
 
     @factory.post_generation
     def verified_email(obj, create, extracted, **kwargs):
         if create:
             obj.save()
-            EmailAddress.objects.create(user=obj, email=obj.email, primary=True, verified=True)
+            EmailAddress.objects.create(
+                user=obj, email=obj.email, primary=True, verified=True if extracted is None else bool(extracted)
+            )
 
 
 class StaffFactory(UserFactory):

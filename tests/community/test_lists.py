@@ -202,12 +202,12 @@ def test_tag_index_counts_only_listed_threads(client):
     assert "2 questions" in html
 
 
-def test_tag_page_of_a_tag_used_only_on_private_threads_shows_nothing(client):
+def test_tag_page_of_a_tag_used_only_on_private_threads_does_not_exist(client):
     make_thread(title="Private with tag", tags=["hush"], is_private=True, private_reason="author")
 
     response = client.get(reverse("community:tag", args=["hush"]))
 
-    assert response.status_code == 200
+    assert response.status_code == 404
     assert "Private with tag" not in response.content.decode()
 
 

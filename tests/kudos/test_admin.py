@@ -20,9 +20,11 @@ def _rank_post(rank, **changes):
         "links_per_day": rank.links_per_day or "",
         "seconds_between_posts": rank.seconds_between_posts,
         "flag_weight": rank.flag_weight,
+        "trusted_after_hours": rank.trusted_after_hours,
     }
-    if rank.can_retag:
-        data["can_retag"] = "on"
+    for flag in ("can_retag", "votes_move_points", "trust_needs_verified_email"):
+        if getattr(rank, flag):
+            data[flag] = "on"
     data.update(changes)
     return data
 
@@ -69,7 +71,7 @@ def test_preview_of_a_new_rank(client, admin_user, members_with_points):
     client.force_login(admin_user)
     response = client.post(
         "/admin/kudos/rank/add/",
-        {"name": "Regular", "min_points": "70", "colour": "#1f5fbf", "seconds_between_posts": "0", "flag_weight": "1", "_preview": "1"},
+        {"name": "Regular", "min_points": "70", "colour": "#1f5fbf", "seconds_between_posts": "0", "flag_weight": "1", "trusted_after_hours": "24", "_preview": "1"},
     )
     rows = {row.name: (row.now, row.after) for row in response.context["rank_preview"]}
     assert rows["Regular"] == (None, 2)

@@ -176,6 +176,10 @@ ROUTES: dict[str, list[Variant]] = {
         Variant(Q, "owner", outsiders=PRIVATE),
     ],
     "community:delete_question": [Variant(P, "action", outsiders=("anonymous", "asker"), refused_with_redirect=True), Variant(Q, "action", outsiders=PRIVATE)],
+    "community:retag": [
+        Variant(P, "member", expect={"asker": {403}}),  # the public thread is other's; New member may not retag
+        Variant(Q, "owner", outsiders=PRIVATE),
+    ],
     "community:vote": [Variant(PA, "action"), Variant(QA, "action", outsiders=PRIVATE)],
     "community:accept": [Variant(PA, "action", outsiders=("anonymous", "asker"), refused_with_redirect=True), Variant(QA, "action", outsiders=PRIVATE)],
     "community:edit_answer": [
@@ -205,8 +209,8 @@ ROUTES: dict[str, list[Variant]] = {
     "community:tags": [Variant(NONE, "public")],
     "community:tag": [
         Variant(lambda w: {"tag": "sync"}, "public"),
-        # The private thread's tag exists, but its page lists nothing anyone else may see.
-        Variant(lambda w: {"tag": PRIVATE_TAG}, "public"),
+        # A tag used only on the private thread does not exist for anyone (404, like no tag).
+        Variant(lambda w: {"tag": PRIVATE_TAG}, "public", expect={r: {404} for r in ROLES}),
     ],
     "community:moderation": [Variant(NONE, "staff")],
     "community:restore_flagged": [
@@ -226,6 +230,8 @@ ROUTES: dict[str, list[Variant]] = {
     "kudos:leaderboard": [Variant(NONE, "public"), Variant(NONE, "public", query="period=30d")],
     "kudos:ranks_css": [Variant(NONE, "public")],
     "kudos:award": [Variant(NONE, "staff")],
+    "kudos_staff:voting_rings": [Variant(NONE, "staff")],
+    "kudos_staff:reverse_ring": [Variant(NONE, "action", outsiders=NOT_STAFF)],
     # --- escalation (the staff pages)
     "escalation:queue": [Variant(NONE, "staff"), Variant(NONE, "staff", query="status=")],
     "escalation:bulk": [Variant(NONE, "action", outsiders=NOT_STAFF)],
@@ -374,6 +380,8 @@ def post_data(world: World) -> dict:
         "key": uuid.uuid4().hex,
         "channel": str(world.channel.pk),
         "kind": "answer",
+        "members": f"{world.asker.pk},{world.other.pk}",
+        "reason": "Outsiders reversing points",
     }
 
 

@@ -6,9 +6,12 @@ typed into the demo. Prints the demo accounts and their passwords.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from community.models import Category
 
@@ -56,6 +59,9 @@ class Command(BaseCommand):
                 display_name=name,
                 is_staff=is_staff,
                 is_superuser=is_superuser,
+                # Established members, so the demo's votes and flags count from the first
+                # minute (kudos treats accounts younger than a day as brand new).
+                date_joined=timezone.now() - timedelta(days=30),
             )
             EmailAddress.objects.create(user=user, email=email, primary=True, verified=True)
         for position, (name, slug, description) in enumerate(CATEGORIES):
