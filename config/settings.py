@@ -48,6 +48,9 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "allauth",
     "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.socialaccount.providers.saml",
     "taggit",
     "django_htmx",
     "accounts",
@@ -64,6 +67,7 @@ MIDDLEWARE = [
     # Before CSP and sessions: a hit is served with the headers stored with it (community.pagecache).
     "community.pagecache.AnonymousPageCacheMiddleware",
     "csp.middleware.CSPMiddleware",
+    "accounts.middleware.IdentityProviderFormActionMiddleware",  # SSO's redirect (issue 17)
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -71,6 +75,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "accounts.middleware.HostHeaderMiddleware",  # SAML reads the Host header (issue 17)
     "django_htmx.middleware.HtmxMiddleware",
     "kudos.middleware.KudosMiddleware",
 ]
@@ -205,6 +210,61 @@ ACCOUNT_USER_DISPLAY = "accounts.models.user_display"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Peerdesk] "
 LOGIN_REDIRECT_URL = "/"
 LOGIN_URL = "account_login"
+
+# --- Single sign-on (issue 17): OpenID Connect and SAML 2.0 through allauth's socialaccount ---------
+# Identity providers come from the environment (below) or from the admin (Social applications).
+# First sign-in creates the member; an existing member is linked only through an email the
+# provider says is verified (EMAIL_AUTHENTICATION looks at verified addresses only), never merged
+# on an unverified one. See accounts/adapters.py and docs/architecture.md.
+ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "accounts.adapters.SocialAccountAdapter"
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"  # the provider vouches (or not) for its addresses
+SOCIALACCOUNT_STORE_TOKENS = False  # we only sign people in; no calls on their behalf
+SOCIALACCOUNT_LOGIN_ON_GET = False  # starting a sign-in is a POST (no login CSRF)
+# Password sign-in and sign-up can be turned off when every member comes through the IdP.
+ACCOUNT_PASSWORD_LOGIN = env.bool("ACCOUNT_PASSWORD_LOGIN", default=True)
+SOCIALACCOUNT_PROVIDERS: dict = {}
+if env.str("OIDC_SERVER_URL", default=""):
+    SOCIALACCOUNT_PROVIDERS["openid_connect"] = {
+        "OAUTH_PKCE_ENABLED": True,
+        "APPS": [
+            {
+                "provider_id": env.str("OIDC_PROVIDER_ID", default="company"),
+                "name": env.str("OIDC_NAME", default="Company sign-in"),
+                "client_id": env.str("OIDC_CLIENT_ID"),
+                "secret": env.str("OIDC_CLIENT_SECRET", default=""),
+                "settings": {"server_url": env.str("OIDC_SERVER_URL")},
+            }
+        ],
+    }
+if env.str("SAML_IDP_METADATA_URL", default="") or env.str("SAML_IDP_SSO_URL", default=""):
+    _saml_idp = {"entity_id": env.str("SAML_IDP_ENTITY_ID")}
+    if env.str("SAML_IDP_METADATA_URL", default=""):
+        _saml_idp["metadata_url"] = env.str("SAML_IDP_METADATA_URL")
+    else:
+        _saml_idp["sso_url"] = env.str("SAML_IDP_SSO_URL")
+        _saml_idp["x509cert"] = env.str("SAML_IDP_X509CERT")
+    SOCIALACCOUNT_PROVIDERS["saml"] = {
+        "APPS": [
+            {
+                "client_id": env.str("SAML_ORGANIZATION_SLUG", default="company"),
+                "name": env.str("SAML_NAME", default="Company sign-in (SAML)"),
+                "settings": {
+                    "idp": _saml_idp,
+                    # Assertions must be signed by the IdP; IdP-initiated sign-in is refused.
+                    "advanced": {
+                        "want_assertion_signed": True,
+                        "reject_idp_initiated_sso": True,
+                        # localhost and intranet hosts are single-label names.
+                        "allow_single_label_domains": True,
+                    },
+                },
+            }
+        ]
+    }
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

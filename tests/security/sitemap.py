@@ -96,6 +96,9 @@ def build_world() -> World:
 
     services.flag_post(user=other, post=public_answer, reason=Flag.Reason.values[0], note="Looks off")
     channel = Channel.objects.create(name="Billing desk", instructions="Write to billing.", link="https://example.com")
+    from tests.accounts.sso.apps import make_sso_apps
+
+    make_sso_apps()  # the company's OpenID Connect and SAML identity providers (issue 17)
     return World(
         category=category,
         asker=asker,
@@ -244,6 +247,9 @@ class AllauthPage:
     anonymous: Any
     member: Any
     why: str
+    # The IdP posts its answer cross-site: these take no CSRF token and must instead refuse
+    # anything that is not a valid, signed answer to a sign-in we started (tests/accounts/sso).
+    csrf_exempt: bool = False
 
     def expect(self, role: str):
         return self.anonymous if role == "anonymous" else self.member
@@ -279,6 +285,37 @@ ALLAUTH_PAGES: dict[str, AllauthPage] = {
     "account_reset_password_from_key": AllauthPage(
         {"uidb36": "zz", "key": "not-a-real-key"}, 200, 200, "says the link is invalid"),
     "account_reset_password_done": AllauthPage({}, 200, 200, "a static notice"),
+    # --- single sign-on (issue 17): build_world configures an OIDC and a SAML identity provider
+    "socialaccount_login_cancelled": AllauthPage({}, 200, 200, "a static notice"),
+    "socialaccount_login_error": AllauthPage({}, 401, 401, "a static notice, with the status of a refused sign-in"),
+    "socialaccount_signup": AllauthPage(
+        {}, (302, "/accounts/login/"), (302, "/accounts/login/"), "only during a sign-in by the identity provider"),
+    "socialaccount_connections": AllauthPage(
+        {}, _to_login("/accounts/3rdparty/"), 200, "one's own linked identity-provider accounts"),
+    "openid_connect_login": AllauthPage(
+        {"provider_id": "company"}, 200, 200, "asks to confirm with a POST before leaving for the provider"),
+    "openid_connect_callback": AllauthPage(
+        {"provider_id": "company"}, 401, 401, "without the state of a sign-in we started it is refused"),
+    "saml_login": AllauthPage(
+        {"organization_slug": "company"}, 200, 200, "asks to confirm with a POST before leaving for the IdP"),
+    "saml_metadata": AllauthPage({"organization_slug": "company"}, 200, 200, "public SP metadata for the IdP"),
+    "saml_acs": AllauthPage(
+        {"organization_slug": "company"}, (302, "/accounts/saml/company/acs/finish/"),
+        (302, "/accounts/saml/company/acs/finish/"), "stores the IdP's post, then finishes on our own origin",
+        csrf_exempt=True),
+    "saml_finish_acs": AllauthPage(
+        {"organization_slug": "company"}, 401, 401, "without a signed response to our own request it is refused"),
+    "saml_sls": AllauthPage(
+        {"organization_slug": "company"}, 400, 400, "without a logout request from the IdP it is refused",
+        csrf_exempt=True),
+}
+
+# allauth's deprecated addresses of its social pages: permanent redirects to the new ones.
+ALLAUTH_REDIRECTS: dict[str, str] = {
+    "accounts/social/login/cancelled/": "/accounts/3rdparty/login/cancelled/",
+    "accounts/social/login/error/": "/accounts/3rdparty/login/error/",
+    "accounts/social/signup/": "/accounts/3rdparty/signup/",
+    "accounts/social/connections/": "/accounts/3rdparty/",
 }
 
 
