@@ -59,6 +59,10 @@ INSTALLED_APPS = [
     "escalation",
     "notifications",
     "reports",
+    # issue 17: the REST API, tokens and outgoing webhooks
+    "rest_framework",
+    "drf_spectacular",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -346,3 +350,33 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # How long a public page rendered for anonymous visitors may be served from the cache; changes
 # invalidate it sooner (community/pagecache.py). 0 turns the page cache off.
 ANONYMOUS_PAGE_CACHE_SECONDS = env.int("ANONYMOUS_PAGE_CACHE_SECONDS", default=300)
+
+# --- REST API and webhooks (issue 17, api/) -------------------------------------------------------
+# Requests per minute, counted per token (api/throttling.py); members signed in with a session
+# (the browsable API) and anonymous addresses have their own limits.
+API_TOKEN_RATE_PER_MINUTE = env.int("API_TOKEN_RATE_PER_MINUTE", default=120)
+API_MEMBER_RATE_PER_MINUTE = env.int("API_MEMBER_RATE_PER_MINUTE", default=60)
+API_ANONYMOUS_RATE_PER_MINUTE = env.int("API_ANONYMOUS_RATE_PER_MINUTE", default=30)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",  # enforces CSRF
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.ReadOrWriteScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.NewestFirst",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Peerdesk API",
+    "DESCRIPTION": "Threads, answers, tickets, members and kudos. Authenticate with "
+    "`Authorization: Bearer pdk_…` (tokens at /settings/api-tokens/). Lists are cursor-paginated.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+}

@@ -49,6 +49,7 @@ class World:
     ticket: Any
     note: Any
     channel: Any
+    api_token: Any = None  # the asker's personal API token (issue 17)
 
     def user(self, role: str):
         return None if role == "anonymous" else getattr(self, role)
@@ -99,6 +100,9 @@ def build_world() -> World:
     from tests.accounts.sso.apps import make_sso_apps
 
     make_sso_apps()  # the company's OpenID Connect and SAML identity providers (issue 17)
+    from api.services import create_token
+
+    api_token, _clear = create_token(user=asker, name="Asker's script", scopes=["read", "write"])
     return World(
         category=category,
         asker=asker,
@@ -112,6 +116,7 @@ def build_world() -> World:
         ticket=ticket,
         note=note,
         channel=channel,
+        api_token=api_token,
     )
 
 
@@ -234,6 +239,28 @@ ROUTES: dict[str, list[Variant]] = {
     # --- reports (the deflection report)
     "reports:report": [Variant(NONE, "staff"), Variant(NONE, "staff", query="days=7")],
     "reports:csv": [Variant(NONE, "staff")],
+    # --- api (issue 17): the REST API; tests/security/test_api.py walks it with tokens too
+    "api:root": [Variant(NONE, "public")],
+    "api:schema": [Variant(NONE, "public")],
+    "api:threads": [
+        Variant(NONE, "public"),
+        Variant(NONE, "public", query="q=Zanzibar+quokka"),
+        Variant(NONE, "public", query="q=marmalade&category=billing"),
+        Variant(NONE, "public", query=f"tag={PRIVATE_TAG}"),
+    ],
+    "api:thread": [Variant(P, "public"), Variant(Q, "owner")],
+    "api:thread_answers": [Variant(P, "public"), Variant(Q, "owner")],
+    "api:answer": [Variant(PA, "public"), Variant(QA, "owner")],
+    "api:member": [Variant(lambda w: {"username": w.asker.username}, "public")],
+    "api:member_kudos": [Variant(lambda w: {"username": w.asker.username}, "public")],
+    "api:leaderboard": [Variant(NONE, "public")],
+    "api:tickets": [Variant(NONE, "staff"), Variant(NONE, "staff", query="status=claimed")],
+    "api:ticket": [Variant(T, "staff")],
+    "api:ticket_claim": [Variant(T, "action", outsiders=NOT_STAFF)],
+    "api:ticket_resolve": [Variant(T, "action", outsiders=NOT_STAFF)],
+    "api:ticket_notes": [Variant(T, "action", outsiders=NOT_STAFF)],
+    "api_tokens:list": [Variant(NONE, "member")],
+    "api_tokens:revoke": [Variant(lambda w: {"pk": w.api_token.pk}, "action", outsiders=PRIVATE)],
 }
 
 # allauth's own pages (sign in, sign up, password reset, re-authentication...): what each role
@@ -396,9 +423,11 @@ def database_fingerprint() -> tuple:
     """Everything an outsider's request could change, in one comparable value."""
     from community.models import Answer, AnswerVote, Flag, MeToo, Revision, Thread
     from escalation.models import Ticket, TicketEvent, TicketNote
+    from api.models import ApiToken
     from kudos.models import LedgerEntry
 
     return (
+        tuple(ApiToken.objects.order_by("pk").values_list("pk", "revoked_at")),
         tuple(Thread.objects.order_by("pk").values_list(
             "pk", "title", "body", "is_deleted", "is_hidden", "is_private", "solution_id", "answer_count",
             "me_too_count", "version")),
