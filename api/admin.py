@@ -2,8 +2,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from api import services
-from api.models import ApiToken
+from api import services, webhooks
+from api.models import WEBHOOK_EVENTS, ApiToken, WebhookDelivery, WebhookEndpoint
 
 
 class ApiTokenForm(forms.ModelForm):
@@ -69,3 +69,72 @@ class ApiTokenAdmin(admin.ModelAdmin):
         for token in queryset:
             services.revoke_token(token_id=token.pk, by=request.user)
         self.message_user(request, f"Revoked {queryset.count()} token(s).")
+
+
+class WebhookEndpointForm(forms.ModelForm):
+    url = forms.URLField(max_length=500, assume_scheme="https", help_text=WebhookEndpoint._meta.get_field("url").help_text)
+    events = forms.MultipleChoiceField(
+        choices=list(WEBHOOK_EVENTS.items()), widget=forms.CheckboxSelectMultiple, required=True,
+        help_text="“An expert offer was made” is sent once the experts tier is switched on.",
+    )
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = ["name", "url", "events", "is_active", "trusts_private_data"]
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(admin.ModelAdmin):
+    """Admins register receivers here; each delivery is signed with the endpoint's secret
+    (docs/webhooks.md). Deliveries, with their responses, are under Webhook deliveries."""
+
+    form = WebhookEndpointForm
+    list_display = ("name", "url", "is_active", "trusts_private_data", "event_list", "created_at")
+    readonly_fields = ("secret", "created_at", "recent_deliveries")
+    actions = ["send_test_event"]
+
+    def get_fields(self, request, obj=None):
+        fields = ["name", "url", "events", "is_active", "trusts_private_data"]
+        return fields if obj is None else [*fields, "secret", "created_at", "recent_deliveries"]
+
+    @admin.display(description="events")
+    def event_list(self, obj) -> str:
+        return ", ".join(obj.events or [])
+
+    @admin.display(description="recent deliveries")
+    def recent_deliveries(self, obj):
+        from django.urls import reverse
+        from django.utils.html import format_html
+
+        url = reverse("admin:api_webhookdelivery_changelist") + f"?endpoint__id__exact={obj.pk}"
+        return format_html('<a href="{}">See the deliveries to this endpoint</a>', url)
+
+    @admin.action(description="Send a test event (ping)")
+    def send_test_event(self, request, queryset):
+        for endpoint in queryset:
+            webhooks.send_test_event(endpoint=endpoint)
+        self.message_user(request, f"Queued a ping to {queryset.count()} endpoint(s).")
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    list_display = ("event", "endpoint", "status", "attempts", "response_status", "created_at", "last_attempt_at",
+                    "next_attempt_at")
+    list_filter = ("status", "event", "endpoint")
+    list_select_related = ("endpoint",)
+    readonly_fields = ("endpoint", "event", "event_id", "thread_id", "payload", "status", "attempts", "next_attempt_at",
+                       "last_attempt_at", "response_status", "response_body", "error", "duration_ms", "redelivery_of",
+                       "created_at")
+    actions = ["redeliver"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False  # a log: read it, redeliver from it, never edit it
+
+    @admin.action(description="Redeliver the selected deliveries")
+    def redeliver(self, request, queryset):
+        for delivery in queryset:
+            webhooks.redeliver(delivery_id=delivery.pk)
+        self.message_user(request, f"Queued {queryset.count()} redelivery(ies).")

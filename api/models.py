@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import models
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -60,3 +62,110 @@ class ApiToken(models.Model):
 
     def allows(self, scope: str) -> bool:
         return self.is_usable and scope in self.scopes
+
+
+# The event names an endpoint may subscribe to; api.webhooks documents and sends them.
+WEBHOOK_EVENTS: dict[str, str] = {
+    "question.asked": "A question was asked",
+    "question.answered": "A question got an answer",
+    "question.solved": "An answer was accepted as the solution",
+    "question.escalated": "A question went to the staff queue (a ticket was opened)",
+    "ticket.claimed": "Staff claimed a ticket",
+    "ticket.resolved": "A ticket was resolved",
+    "member.rank_reached": "A member reached a new rank",
+    # Reserved for the experts tier (experts app): it calls api.webhooks.emit("expert.offer_made",
+    # ...) from its receiver once it exists; endpoints may subscribe to it already.
+    "expert.offer_made": "An expert offer was made (the experts tier)",
+}
+ENDPOINTS_CACHE_KEY = "api:webhook-endpoints"
+
+
+def forget_endpoints() -> None:
+    """Drop the cached list of active endpoints (api.webhooks.active_endpoints)."""
+    from django.core.cache import cache
+
+    cache.delete(ENDPOINTS_CACHE_KEY)
+
+
+def _new_secret() -> str:
+    import secrets
+
+    return "whsec_" + secrets.token_urlsafe(32)
+
+
+class WebhookEndpoint(models.Model):
+    """An admin-registered address that receives signed POSTs for the events it subscribes to
+    (api.webhooks.EVENTS). The secret signs every delivery (HMAC-SHA256, see docs/webhooks.md)."""
+
+    name = models.CharField(max_length=80)
+    url = models.URLField(
+        max_length=500, validators=[URLValidator(schemes=["http", "https"])],
+        help_text="http:// or https:// only. Only admins set this (SECURITY.md: webhooks and SSRF).",
+    )
+    secret = models.CharField(max_length=80, default=_new_secret, help_text="Give this to the receiver to check signatures.")
+    events = models.JSONField(default=list, help_text="The event names this endpoint receives.")
+    is_active = models.BooleanField(default=True)
+    trusts_private_data = models.BooleanField(
+        default=False,
+        help_text="Only for your own systems: receive the title and text of private threads. "
+        "Other endpoints get a private thread's id only.",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        transaction.on_commit(forget_endpoints)
+        forget_endpoints()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        transaction.on_commit(forget_endpoints)
+        return result
+
+    def clean(self) -> None:
+        unknown = [e for e in (self.events or []) if e not in WEBHOOK_EVENTS]
+        if not isinstance(self.events, list) or unknown:
+            raise ValidationError({"events": f"Unknown events: {', '.join(map(str, unknown))}."})
+
+
+class WebhookDelivery(models.Model):
+    """One event sent to one endpoint, with its attempts. The row is the clock: a beat sweep
+    (api.tasks.retry_due_webhooks) sends every pending row whose next_attempt_at has come."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SUCCEEDED = "succeeded", "Delivered"
+        FAILED = "failed", "Gave up"
+
+    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.CharField(max_length=40)
+    event_id = models.UUIDField(help_text="The same for a redelivery of the same event.")
+    thread_id = models.BigIntegerField(null=True, blank=True, help_text="The thread the event is about, if any.")
+    payload = models.JSONField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    response_status = models.PositiveIntegerField(null=True, blank=True)
+    response_body = models.TextField(blank=True)
+    error = models.CharField(max_length=300, blank=True)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    redelivery_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name_plural = "webhook deliveries"
+        indexes = [
+            models.Index(fields=["next_attempt_at"], name="webhook_pending_due", condition=Q(status="pending")),
+            models.Index(fields=["endpoint", "-created_at"], name="webhook_endpoint_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} to {self.endpoint_id} ({self.get_status_display()})"

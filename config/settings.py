@@ -380,3 +380,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
 }
+# Outgoing webhooks: each attempt waits at most WEBHOOK_TIMEOUT_SECONDS for the receiver (in a
+# Celery worker, never a web request); beat queues due retries every WEBHOOK_SWEEP_SECONDS.
+WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=5)
+WEBHOOK_SWEEP_SECONDS = env.int("WEBHOOK_SWEEP_SECONDS", default=60)
+CELERY_BEAT_SCHEDULE["api-webhook-retries"] = {
+    "task": "api.tasks.retry_due_webhooks",
+    "schedule": float(WEBHOOK_SWEEP_SECONDS),
+}

@@ -471,6 +471,7 @@ def claim_ticket(*, ticket_id: int, staff, now: datetime | None = None) -> Ticke
             ticket.status = Ticket.Status.CLAIMED
         ticket.save(update_fields=["assignee", "claimed_at", "status"])
         _record(ticket, TicketEvent.Action.CLAIMED, actor=staff, now=now)
+        events.ticket_claimed.send(sender=Ticket, ticket=ticket, staff=staff)
     return ticket
 
 
