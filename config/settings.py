@@ -388,3 +388,10 @@ CELERY_BEAT_SCHEDULE["api-webhook-retries"] = {
     "task": "api.tasks.retry_due_webhooks",
     "schedule": float(WEBHOOK_SWEEP_SECONDS),
 }
+# Helpdesk hand-offs and staff chat (escalation.helpdesk, escalation.chat): created, retried,
+# refreshed and announced by one beat task every INTEGRATIONS_SWEEP_SECONDS.
+INTEGRATIONS_SWEEP_SECONDS = env.int("INTEGRATIONS_SWEEP_SECONDS", default=60)
+CELERY_BEAT_SCHEDULE["escalation-integrations"] = {
+    "task": "escalation.tasks.sync_integrations",
+    "schedule": float(INTEGRATIONS_SWEEP_SECONDS),
+}

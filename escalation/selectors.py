@@ -9,7 +9,7 @@ from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, S
 from django.utils import timezone
 
 from community.models import Category, Thread
-from escalation.models import Channel, Deadline, Ticket, TicketEvent, TicketNote
+from escalation.models import Channel, Deadline, HelpdeskHandoff, Ticket, TicketEvent, TicketNote
 
 ASSIGNED_CHOICES = [("", "Anyone"), ("mine", "Mine"), ("unassigned", "Unassigned")]
 ACTIVE = "active"
@@ -118,6 +118,7 @@ def ticket_page_data(ticket: Ticket) -> dict[str, Any]:
             Ticket.objects.filter(thread_id=thread.pk).exclude(pk=ticket.pk).order_by("-created_at")
         ),
         "channels": list(Channel.objects.filter(is_active=True)),
+        "handoff": HelpdeskHandoff.objects.filter(ticket_id=ticket.pk).select_related("channel").first(),
     }
 
 
@@ -143,6 +144,9 @@ def thread_notice(*, thread: Thread, viewer) -> tuple[str, dict[str, Any]] | Non
             ticket_due_at=Subquery(latest.values("due_at")[:1]),
             ticket_resolved_at=Subquery(latest.values("resolved_at")[:1]),
             channel_name=Subquery(latest.values("channel__name")[:1]),
+            handoff_remote_id=Subquery(latest.values("handoff__remote_id")[:1]),
+            handoff_customer_url=Subquery(latest.values("handoff__customer_url")[:1]),
+            handoff_channel_kind=Subquery(latest.values("channel__kind")[:1]),
             answer_due_at=Subquery(pending.filter(kind=Deadline.Kind.FIRST_ANSWER).values("due_at")[:1]),
             solve_due_at=Subquery(pending.filter(kind=Deadline.Kind.SOLVE).values("due_at")[:1]),
         )
@@ -152,6 +156,9 @@ def thread_notice(*, thread: Thread, viewer) -> tuple[str, dict[str, Any]] | Non
             "ticket_due_at",
             "ticket_resolved_at",
             "channel_name",
+            "handoff_remote_id",
+            "handoff_customer_url",
+            "handoff_channel_kind",
             "answer_due_at",
             "solve_due_at",
         )

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from community.models import Thread
 from config.tasks import enqueue_on_commit
-from escalation import events
+from escalation import chat, events, helpdesk
 from escalation.models import (
     Channel,
     Deadline,
@@ -340,6 +340,7 @@ def notify_staff_of_new_tickets(*, now: datetime | None = None) -> list[int]:
             return []
         Ticket.objects.filter(pk__in=ids).update(staff_notified_at=now)
         events.new_tickets_swept.send(sender=Ticket, ticket_ids=ids)
+        chat.queue_new_tickets(ticket_ids=ids, now=now)
     return ids
 
 
@@ -516,6 +517,9 @@ def redirect_ticket(*, ticket_id: int, staff, channel: Channel, now: datetime | 
             ticket.first_response_at = now
         ticket.save(update_fields=["status", "channel", "resolved_at", "assignee", "claimed_at", "first_response_at"])
         _record(ticket, TicketEvent.Action.REDIRECTED, actor=staff, detail=channel.name, now=now)
+        if channel.is_helpdesk:
+            # The remote ticket is created by a worker after commit (escalation.helpdesk).
+            helpdesk.start_handoff(ticket=ticket, channel=channel, now=now)
         # The asker is emailed the channel's instructions (by the notifications app).
         events.ticket_status_changed.send(sender=Ticket, ticket=ticket, previous_status=previous_status, actor=staff)
     return ticket
