@@ -258,6 +258,24 @@ if env.str("SAML_IDP_METADATA_URL", default="") or env.str("SAML_IDP_SSO_URL", d
                 "name": env.str("SAML_NAME", default="Company sign-in (SAML)"),
                 "settings": {
                     "idp": _saml_idp,
+                    # The IdP vouches for an address with an email_verified attribute ("true").
+                    "attribute_mapping": {
+                        "uid": ["urn:oasis:names:tc:SAML:attribute:subject-id"],
+                        "email": [
+                            "urn:oid:0.9.2342.19200300.100.1.3",
+                            "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress",
+                        ],
+                        "email_verified": ["email_verified", "http://schemas.auth0.com/email_verified"],
+                        "name": [
+                            "urn:oid:2.16.840.1.113730.3.1.241",
+                            "http://schemas.microsoft.com/identity/claims/displayname",
+                        ],
+                        "first_name": [
+                            "urn:oid:2.5.4.42",
+                            "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname",
+                        ],
+                        "last_name": ["urn:oid:2.5.4.4"],
+                    },
                     # Assertions must be signed by the IdP; IdP-initiated sign-in is refused.
                     "advanced": {
                         "want_assertion_signed": True,
