@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from api import tokens
 from api.models import ApiToken
+from community import privacy
 
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 MAX_TOKENS_PER_MEMBER = 20
@@ -22,9 +23,11 @@ def create_token(
 ) -> tuple[ApiToken, str]:
     """Make a token for ``user`` and return it with its clear text, which is shown once and
     never stored. The staff scope needs a staff account; service tokens are made by admins."""
-    name = " ".join((name or "").split())[:80]
+    name = " ".join((name or "")[:1000].split())[:80]
     if not name:
         raise ValidationError("Give the token a name.")
+    if found := privacy.detect(name):
+        raise ValidationError(f"The name looks like it contains {privacy.describe(found)}: leave account data out of it.")
     unknown = set(scopes) - set(ApiToken.SCOPES)
     if unknown or not scopes:
         raise ValidationError("Choose at least one of read, write and staff.")

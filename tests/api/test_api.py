@@ -215,3 +215,20 @@ def test_admins_make_service_tokens_in_the_admin_and_see_them_once(client, admin
     shown = [str(m) for m in response.context["messages"]]
     clear = shown[0].rsplit(" ", 1)[1]
     assert bearer(clear).get(reverse("api:threads")).status_code == 200
+
+
+def test_a_token_name_with_account_data_is_refused_and_kept_on_the_page(client, member):
+    client.force_login(member)
+    response = client.post(reverse("api_tokens:list"), {"name": "card 4111 1111 1111 1111", "scopes": ["read"]})
+    assert response.status_code == 400 and b"account data" in response.content
+    assert b"4111 1111 1111 1111" in response.content  # what was typed is kept
+    assert not ApiToken.objects.exists()
+
+
+@pytest.mark.parametrize("size", [2, 15])
+def test_the_token_page_costs_the_same_queries_at_any_size(size, client, member, django_assert_max_num_queries):
+    for i in range(size):
+        create_token(user=member, name=f"token {i}", scopes=["read"])
+    client.force_login(member)
+    with django_assert_max_num_queries(8):
+        assert client.get(reverse("api_tokens:list")).status_code == 200
