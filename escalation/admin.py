@@ -36,11 +36,18 @@ class EscalationPolicyAdmin(admin.ModelAdmin):
         return obj is None or not obj.is_default
 
 
+def _https_by_default(db_field, **kwargs):
+    if isinstance(db_field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return db_field.formfield(**kwargs)
+
+
 class ChannelForm(forms.ModelForm):
     class Meta:
         model = Channel
         fields = "__all__"
         widgets = {"api_token": forms.PasswordInput(render_value=True)}
+        formfield_callback = _https_by_default
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
