@@ -132,3 +132,14 @@ def test_the_sign_in_confirmation_page_lets_its_form_lead_to_the_provider_only(c
     policy = page["Content-Security-Policy"]
     assert f"form-action 'self' {provider.base_url}" in policy
     assert provider.base_url not in client.get(reverse("account_login"))["Content-Security-Policy"]
+
+
+def test_a_provider_configured_from_the_environment_works_without_an_admin_row(client, provider, settings, db):
+    # What config/settings.py builds from OIDC_SERVER_URL / OIDC_CLIENT_ID / OIDC_CLIENT_SECRET.
+    settings.SOCIALACCOUNT_PROVIDERS = {"openid_connect": {"OAUTH_PKCE_ENABLED": True, "APPS": [{
+        "provider_id": "company", "name": "Company sign-in", "client_id": oidc.CLIENT_ID,
+        "secret": oidc.CLIENT_SECRET, "settings": {"server_url": provider.server_url},
+    }]}}
+    assert b"Sign in with Company sign-in" in client.get(reverse("account_login")).content
+    sign_in(client, "newcomer")
+    assert signed_in_user(client).email == "newcomer@corp.example"
