@@ -1,8 +1,9 @@
 """Staff and admins connect Peerdesk to other tools in a real browser: a webhook endpoint
 receiving a signed delivery, and an escalated ticket handed to a (local) Zendesk.
 
-There is no Celery worker in these tests: where the worker would run, the test calls the same
-function the task calls (api.webhooks.attempt_delivery, escalation.helpdesk.push_handoff)."""
+Tasks run eagerly in tests (config/test_settings.py), so the fast-path task has usually sent
+by the time the test looks; the loops marked "the worker" send whatever is still due, as the
+beat sweep's tasks would."""
 
 from __future__ import annotations
 
