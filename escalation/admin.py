@@ -92,6 +92,15 @@ class StaffChatWebhookAdmin(admin.ModelAdmin):
     """Slack or Microsoft Teams incoming webhooks that hear of new and overdue tickets."""
 
     list_display = ["name", "kind", "notify_new", "notify_overdue", "is_active"]
+    actions = ["send_test_message"]
+
+    @admin.action(description="Send a test message")
+    def send_test_message(self, request, queryset):
+        from escalation import chat
+
+        for hook in queryset:
+            chat.queue_test_message(hook=hook)
+        self.message_user(request, f"Queued a test message to {queryset.count()} chat(s); see Chat messages.")
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "url":

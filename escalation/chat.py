@@ -72,6 +72,19 @@ def _queue_message(*, flag: str, text: str, now: datetime) -> list[ChatMessage]:
     return messages
 
 
+@transaction.atomic
+def queue_test_message(*, hook: StaffChatWebhook) -> ChatMessage:
+    """A message to one chat, to check the webhook address (the admin's action)."""
+    now = timezone.now()
+    message = ChatMessage.objects.create(hook=hook, text=f"Peerdesk is connected: new and overdue tickets will "
+                                         f"appear here. {settings.SITE_URL}{reverse('escalation:queue')}",
+                                         created_at=now, next_attempt_at=now)
+    from escalation.tasks import send_chat_message
+
+    enqueue_on_commit(send_chat_message, message.pk)
+    return message
+
+
 def queue_new_tickets(*, ticket_ids: list[int], now: datetime | None = None) -> list[ChatMessage]:
     """One message about these newly announced tickets to every chat that wants new tickets."""
     if not ticket_ids or not any(h["notify_new"] for h in active_hooks()):

@@ -220,3 +220,17 @@ def test_admins_set_up_helpdesk_channels_and_chat_with_http_addresses_only(admin
     assert no_token.status_code == 200 and not Channel.objects.exists()
     client.post("/admin/escalation/staffchatwebhook/add/", {"name": "S", "kind": "slack", "url": "gopher://x/"})
     assert not StaffChatWebhook.objects.exists()
+
+
+def test_admins_send_a_test_message_to_a_chat(admin_user, client):
+    server = Receiver()
+    try:
+        hook = StaffChatWebhook.objects.create(name="Support", kind="slack", url=server.url)
+        client.force_login(admin_user)
+        client.post("/admin/escalation/staffchatwebhook/", {"action": "send_test_message", "_selected_action": [hook.pk]})
+        message = ChatMessage.objects.get()
+        chat.send_message(message_id=message.pk)  # tasks run eagerly in tests; this finds it sent
+        assert ChatMessage.objects.get().status == "sent"
+        assert "Peerdesk is connected" in server.received[0].json()["text"]
+    finally:
+        server.stop()
