@@ -16,6 +16,8 @@ from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from accounts import hooks
+
 DISPLAY_NAME_MAX = 60
 PASSWORD_LOGIN_OFF = "Password sign-in is turned off here: use your company's sign-in button below."
 
@@ -44,7 +46,15 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         return True
 
     def populate_user(self, request, sociallogin, data):
+        """The provider's name becomes the display name, masked like any name a member types
+        (accounts.hooks); a provider username holding account data is dropped, so allauth
+        makes one up instead (usernames are public and can't be masked)."""
         user = super().populate_user(request, sociallogin, data)
         name = data.get("name") or " ".join(p for p in (data.get("first_name"), data.get("last_name")) if p)
-        user.display_name = " ".join(str(name or "").split())[:DISPLAY_NAME_MAX]
+        name = " ".join(str(name or "")[:1000].split())[:DISPLAY_NAME_MAX]
+        user.display_name, _findings = hooks.mask_text(name, max_chars=DISPLAY_NAME_MAX)
+        try:
+            hooks.validate_no_account_data(str(user.username or "")[:150])
+        except ValidationError:
+            user.username = ""
         return user

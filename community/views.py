@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import hashlib
+from datetime import timedelta
 from functools import wraps
 from urllib.parse import urlencode
 
@@ -10,9 +12,11 @@ from django.db.models import Exists, OuterRef, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
+from django.views.decorators.debug import sensitive_post_parameters
 
 from community import permissions, privacy, services
 from community.pagecache import THREAD, anonymous_page, cached_for_lists
@@ -171,6 +175,12 @@ def thread_detail(request: HttpRequest, pk: int, slug: str | None = None) -> Htt
     return render(request, "community/thread.html", _thread_context(request, thread))
 
 
+def _masked_message(request: HttpRequest, findings, *, where: str) -> None:
+    """Tell the writer what community.privacy masked in what they posted, and why."""
+    if findings:
+        messages.warning(request, privacy.explain(findings, where=where))
+
+
 def _private_message(request: HttpRequest, thread: Thread, detected: list[str]) -> None:
     if detected:
         messages.warning(
@@ -187,6 +197,7 @@ def _private_message(request: HttpRequest, thread: Thread, detected: list[str]) 
 
 
 @member_required
+@sensitive_post_parameters("title", "body")
 def ask(request: HttpRequest) -> HttpResponse:
     """Ask a question. "Preview" re-renders the form with the rendered Markdown (the same as
     the live htmx preview), so it works without JavaScript and nothing typed is lost."""
@@ -212,6 +223,7 @@ def ask(request: HttpRequest) -> HttpResponse:
                 if (response := _refuse(request, form, exc)) is not None:
                     return response
             else:
+                _masked_message(request, thread.masked_findings, where="question")
                 if thread.is_private:
                     _private_message(request, thread, thread.detected_private_data)
                 else:
@@ -229,12 +241,19 @@ def ask(request: HttpRequest) -> HttpResponse:
 
 
 def _preview_context(title: str, body: str, kind: str = "question") -> dict:
-    body = body[: services.BODY_MAX_LENGTH]
-    detected = privacy.detect(f"{title}\n{body}")
+    """The preview shows the text as it will be stored: masked. Both inputs are cut to their
+    fields' bounds before they are scanned (a preview is a hint; the form refuses more)."""
+    title = privacy.clip(" ".join((title or "").split()), services.TITLE_MAX_LENGTH)
+    body = privacy.clip(body, services.BODY_MAX_LENGTH)
+    if kind == "answer":
+        title = ""
+    _title, body, findings = services.mask_question(title=title, body=body)
+    detected = privacy.kinds_of(findings)
     return {
         "html": render_markdown(body),
         "detected": detected,
         "detected_text": privacy.describe(detected),
+        "masks": ", ".join(dict.fromkeys(finding.mask for finding in findings)),
         "has_text": bool(body.strip()),
         "kind": "answer" if kind == "answer" else "question",
     }
@@ -242,6 +261,7 @@ def _preview_context(title: str, body: str, kind: str = "question") -> dict:
 
 @member_required
 @require_POST
+@sensitive_post_parameters("title", "body")
 def preview(request: HttpRequest) -> HttpResponse:
     """The Markdown preview partial (htmx), with a warning when account data is in the text."""
     context = _preview_context(request.POST.get("title", ""), request.POST.get("body", ""), request.POST.get("kind", ""))
@@ -250,6 +270,7 @@ def preview(request: HttpRequest) -> HttpResponse:
 
 @member_required
 @require_POST
+@sensitive_post_parameters("title", "body")
 def answer(request: HttpRequest, pk: int) -> HttpResponse:
     """Post an answer. On bad input the thread page comes back with the error and the text."""
     thread = _visible_thread(request, pk)
@@ -263,6 +284,7 @@ def answer(request: HttpRequest, pk: int) -> HttpResponse:
             if (response := _refuse(request, form, exc)) is not None:
                 return response
         else:
+            _masked_message(request, posted.masked_findings, where="answer")
             messages.success(request, "Thanks, your answer is posted.")
             return redirect(_answer_url(thread, posted.pk))
     response = render(request, "community/thread.html", _thread_context(request, thread, answer_form=form), status=400)
@@ -357,6 +379,7 @@ def still_need_help(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @member_required
+@sensitive_post_parameters("title", "body")
 def edit_question(request: HttpRequest, pk: int) -> HttpResponse:
     thread = _visible_thread(request, pk)
     if not permissions.can_edit_post(request.user, thread):
@@ -381,6 +404,7 @@ def edit_question(request: HttpRequest, pk: int) -> HttpResponse:
                 if (response := _refuse(request, form, exc)) is not None:
                     return response
             else:
+                _masked_message(request, edited.masked_findings, where="question")
                 if edited.is_private and not was_private:
                     detected = edited.detected_private_data if edited.private_reason == Thread.PrivateReason.DETECTED else []
                     _private_message(request, edited, detected)
@@ -403,6 +427,7 @@ def edit_question(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @member_required
+@sensitive_post_parameters("title", "body")
 def edit_answer(request: HttpRequest, pk: int) -> HttpResponse:
     answer = _visible_answer(request, pk)
     if not permissions.can_edit_post(request.user, answer):
@@ -412,12 +437,13 @@ def edit_answer(request: HttpRequest, pk: int) -> HttpResponse:
         form = AnswerForm(request.POST)
         if form.is_valid():
             try:
-                services.edit_answer(user=request.user, answer=answer, body=form.cleaned_data["body"])
+                edited = services.edit_answer(user=request.user, answer=answer, body=form.cleaned_data["body"])
             except (ValidationError, PermissionDenied) as exc:
                 refusal = exc
                 if (response := _refuse(request, form, exc)) is not None:
                     return response
             else:
+                _masked_message(request, edited.masked_findings, where="answer")
                 messages.success(request, "Your answer is updated.")
                 return redirect(_answer_url(answer.thread, answer.pk))
     else:
@@ -474,34 +500,77 @@ def similar(request: HttpRequest) -> HttpResponse:
 
 @anonymous_page()
 def search(request: HttpRequest) -> HttpResponse:
-    """Full-text search over listed threads (PostgreSQL; word matching on SQLite), with
-    category and solved filters. An empty query shows tips; a query without any word finds
-    nothing; neither is an error."""
+    """Search over listed threads: forgiving ranking, typo correction, sort and filters
+    (category, tag, solved, date). An empty query shows tips; a query without any word finds
+    nothing; unknown filter values are dropped with a message; none of it is an error."""
     from community.models import Category
-    from community.search import MAX_QUERY_LENGTH, add_snippets, search_threads
+    from community.search import DATE_RANGES, MAX_QUERY_LENGTH, SORTS, add_snippets, search_threads
     from community.selectors import PAGE_SIZE
+    from taggit.models import Tag
 
     raw = request.GET.get("q", "")
-    category = None
+    problems = []
+    category = tag = None
     if request.GET.get("category"):
-        category = Category.objects.filter(slug=request.GET["category"]).first()
+        category = Category.objects.filter(slug=request.GET["category"][:100]).first()
+        if category is None:
+            problems.append("There is no such category, so all categories were searched.")
+    if request.GET.get("tag"):
+        tag = Tag.objects.filter(slug=request.GET["tag"][:100], taggit_taggeditem_items__isnull=False).first()
+        if tag is None:
+            problems.append("There is no such tag, so questions with any tag were searched.")
     solved = {"yes": True, "no": False}.get(request.GET.get("solved", ""))
-    results = search_threads(query=raw, category=category, solved=solved)
+    sort = request.GET.get("sort", "relevance")
+    if sort not in SORTS:
+        sort = "relevance"
+    date = request.GET.get("date", "")
+    since = None
+    if date in DATE_RANGES:
+        since = timezone.now() - timedelta(days=DATE_RANGES[date][1])
+    else:
+        date = ""
+    results = search_threads(query=raw, category=category, tag=tag, solved=solved, since=since, sort=sort)
     page = None
     if results.threads is not None:
         page = Paginator(results.threads, PAGE_SIZE).get_page(request.GET.get("page"))
-        page.object_list = add_snippets(page.object_list, query=results.query, words=results.words)
+        shown = results.suggestion if results.corrected else results.query
+        page.object_list = add_snippets(page.object_list, query=shown, words=results.words)
     context = {
         "query": results.query,
+        "results": results,
         "has_words": bool(results.words),
         "truncated": len(" ".join(raw.split())) > MAX_QUERY_LENGTH,
         "page": page,
         "category": category,
-        "unknown_category": bool(request.GET.get("category")) and category is None,
+        "tag": tag,
+        "problems": problems,
         "solved": request.GET.get("solved", ""),
+        "sort": sort,
+        "sorts": SORTS,
+        "date": date,
+        "date_ranges": {key: label for key, (label, _days) in DATE_RANGES.items()},
         "categories": Category.objects.all(),
     }
     return render(request, "community/search.html", context)
+
+
+def search_suggestions(request: HttpRequest) -> HttpResponse:
+    """Up to five threads for what is typed in the header's search box (htmx, as the visitor
+    types): the search page's own ranking and typo correction, cached per query until the
+    lists change."""
+    from community.search import MAX_QUERY_LENGTH, normalise_query, search_threads
+
+    query = normalise_query(request.GET.get("q", "")[: MAX_QUERY_LENGTH * 2])
+    threads, suggestion = [], ""
+    if len(query) >= 3:
+        def compute():
+            results = search_threads(query=query)
+            found = [] if results.threads is None else list(results.threads.values("pk", "slug", "title")[:5])
+            return found, results.suggestion
+
+        threads, suggestion = cached_for_lists(f"suggest:{hashlib.sha1(query.encode()).hexdigest()}", compute)
+    return render(request, "community/_search_suggestions.html",
+                  {"query": query, "threads": threads, "suggestion": suggestion})
 
 
 # --- Lists ----------------------------------------------------------------------------------

@@ -180,6 +180,14 @@ CELERY_BEAT_SCHEDULE["reports-rollup"] = {
     "schedule": float(REPORT_ROLLUP_SECONDS),
 }
 
+# Search corrects typos against the words of listed titles; beat rebuilds that vocabulary
+# every SEARCH_WORDS_SECONDS (new public titles join it at once).
+SEARCH_WORDS_SECONDS = env.int("SEARCH_WORDS_SECONDS", default=10 * 60)
+CELERY_BEAT_SCHEDULE["community-search-words"] = {
+    "task": "community.tasks.rebuild_search_words",
+    "schedule": float(SEARCH_WORDS_SECONDS),
+}
+
 # Notifications: grouped emails (upvotes: one mail per answer per period) and emails whose
 # after-commit task was lost go out every NOTIFICATION_DIGEST_SECONDS; accept reminders are
 # looked for every NOTIFICATION_REMINDER_SECONDS (the delay itself is an admin setting).
@@ -202,6 +210,8 @@ AUTHENTICATION_BACKENDS = [
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
+# Usernames are public: the model's rule plus a refusal of card and account numbers.
+ACCOUNT_USERNAME_VALIDATORS = "accounts.hooks.USERNAME_VALIDATORS"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = env.str(
     "ACCOUNT_EMAIL_VERIFICATION", default="optional" if DEBUG else "mandatory"
@@ -413,3 +423,6 @@ CELERY_BEAT_SCHEDULE["escalation-integrations"] = {
     "task": "escalation.tasks.sync_integrations",
     "schedule": float(INTEGRATIONS_SWEEP_SECONDS),
 }
+# A thread's rendered answers are cached per thread version and viewer state
+# (community/templatetags/community_cache.py); off only to measure pages rendered from scratch.
+ANSWERS_FRAGMENT_CACHE = env.bool("ANSWERS_FRAGMENT_CACHE", default=True)

@@ -23,6 +23,8 @@ MEMBERS = {
     "linker": {"email": "linker@example.com", "name": "Lina Linker", "email_verified": True, "password": "idp-pw-2"},
     "squatter": {"email": "victim@example.com", "name": "Sam Squatter", "email_verified": False, "password": "idp-pw-3"},
     "unsure": {"email": "unsure@corp.example", "name": "Uma Unsure", "email_verified": False, "password": "idp-pw-4"},
+    "carder": {"email": "carder@corp.example", "name": "Cal 4111 1111 1111 1111", "email_verified": True,
+               "password": "idp-pw-5"},
 }
 
 
@@ -143,3 +145,9 @@ def test_a_provider_configured_from_the_environment_works_without_an_admin_row(c
     assert b"Sign in with Company sign-in" in client.get(reverse("account_login")).content
     sign_in(client, "newcomer")
     assert signed_in_user(client).email == "newcomer@corp.example"
+
+
+def test_account_data_in_the_providers_name_is_masked_before_it_is_stored(client, oidc_app):
+    sign_in(client, "carder")
+    user = get_user_model().objects.get(email="carder@corp.example")
+    assert "4111 1111 1111 1111" not in user.display_name and user.display_name.startswith("Cal")
