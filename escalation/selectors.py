@@ -101,10 +101,20 @@ def queue_categories() -> list[Category]:
 
 def ticket_for_staff(pk: int) -> Ticket | None:
     return (
-        Ticket.objects.select_related("thread", "thread__category", "thread__author", "assignee", "channel")
+        Ticket.objects.select_related(
+            "thread", "thread__category", "thread__author", "assignee", "channel", "handoff", "handoff__channel"
+        )
         .filter(pk=pk)
         .first()
     )
+
+
+def _handoff_of(ticket: Ticket) -> HelpdeskHandoff | None:
+    """The ticket's helpdesk hand-off, from ticket_for_staff's join when it made one."""
+    try:
+        return ticket.handoff
+    except HelpdeskHandoff.DoesNotExist:
+        return None
 
 
 def ticket_page_data(ticket: Ticket) -> dict[str, Any]:
@@ -118,7 +128,7 @@ def ticket_page_data(ticket: Ticket) -> dict[str, Any]:
             Ticket.objects.filter(thread_id=thread.pk).exclude(pk=ticket.pk).order_by("-created_at")
         ),
         "channels": list(Channel.objects.filter(is_active=True)),
-        "handoff": HelpdeskHandoff.objects.filter(ticket_id=ticket.pk).select_related("channel").first(),
+        "handoff": _handoff_of(ticket),
     }
 
 
