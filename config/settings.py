@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "api",
+    # Developer commands (seed_demo, seed_bench); they use every app above.
+    "devtools",
 ]
 
 MIDDLEWARE = [
@@ -81,7 +83,6 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.HostHeaderMiddleware",  # SAML reads the Host header (issue 17)
     "django_htmx.middleware.HtmxMiddleware",
-    "kudos.middleware.KudosMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
