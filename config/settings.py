@@ -48,6 +48,9 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "allauth",
     "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.socialaccount.providers.saml",
     "taggit",
     "django_htmx",
     "accounts",
@@ -56,6 +59,10 @@ INSTALLED_APPS = [
     "escalation",
     "notifications",
     "reports",
+    # issue 17: the REST API, tokens and outgoing webhooks
+    "rest_framework",
+    "drf_spectacular",
+    "api",
     # Developer commands (seed_demo, seed_bench); they use every app above.
     "devtools",
 ]
@@ -67,6 +74,7 @@ MIDDLEWARE = [
     "community.pagecache.AnonymousPageCacheMiddleware",
     # django-csp's, with the policy also on 404 pages under DEBUG (config/middleware.py).
     "config.middleware.CSPMiddleware",
+    "accounts.middleware.IdentityProviderFormActionMiddleware",  # SSO's redirect (issue 17)
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -76,6 +84,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "accounts.middleware.HostHeaderMiddleware",  # SAML reads the Host header (issue 17)
     "django_htmx.middleware.HtmxMiddleware",
     # Last, so its 400 page renders like any page: no NUL byte in any input (config/middleware.py).
     "config.middleware.RejectNulMiddleware",
@@ -236,6 +245,79 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Peerdesk] "
 LOGIN_REDIRECT_URL = "/"
 LOGIN_URL = "account_login"
 
+# --- Single sign-on (issue 17): OpenID Connect and SAML 2.0 through allauth's socialaccount ---------
+# Identity providers come from the environment (below) or from the admin (Social applications).
+# First sign-in creates the member; an existing member is linked only through an email the
+# provider says is verified (EMAIL_AUTHENTICATION looks at verified addresses only), never merged
+# on an unverified one. See accounts/adapters.py and docs/architecture.md.
+ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "accounts.adapters.SocialAccountAdapter"
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"  # the provider vouches (or not) for its addresses
+SOCIALACCOUNT_STORE_TOKENS = False  # we only sign people in; no calls on their behalf
+SOCIALACCOUNT_LOGIN_ON_GET = False  # starting a sign-in is a POST (no login CSRF)
+# Password sign-in and sign-up can be turned off when every member comes through the IdP.
+ACCOUNT_PASSWORD_LOGIN = env.bool("ACCOUNT_PASSWORD_LOGIN", default=True)
+SOCIALACCOUNT_PROVIDERS: dict = {}
+if env.str("OIDC_SERVER_URL", default=""):
+    SOCIALACCOUNT_PROVIDERS["openid_connect"] = {
+        "OAUTH_PKCE_ENABLED": True,
+        "APPS": [
+            {
+                "provider_id": env.str("OIDC_PROVIDER_ID", default="company"),
+                "name": env.str("OIDC_NAME", default="Company sign-in"),
+                "client_id": env.str("OIDC_CLIENT_ID"),
+                "secret": env.str("OIDC_CLIENT_SECRET", default=""),
+                "settings": {"server_url": env.str("OIDC_SERVER_URL")},
+            }
+        ],
+    }
+if env.str("SAML_IDP_METADATA_URL", default="") or env.str("SAML_IDP_SSO_URL", default=""):
+    _saml_idp = {"entity_id": env.str("SAML_IDP_ENTITY_ID")}
+    if env.str("SAML_IDP_METADATA_URL", default=""):
+        _saml_idp["metadata_url"] = env.str("SAML_IDP_METADATA_URL")
+    else:
+        _saml_idp["sso_url"] = env.str("SAML_IDP_SSO_URL")
+        _saml_idp["x509cert"] = env.str("SAML_IDP_X509CERT")
+    SOCIALACCOUNT_PROVIDERS["saml"] = {
+        "APPS": [
+            {
+                "client_id": env.str("SAML_ORGANIZATION_SLUG", default="company"),
+                "name": env.str("SAML_NAME", default="Company sign-in (SAML)"),
+                "settings": {
+                    "idp": _saml_idp,
+                    # The IdP vouches for an address with an email_verified attribute ("true").
+                    "attribute_mapping": {
+                        "uid": ["urn:oasis:names:tc:SAML:attribute:subject-id"],
+                        "email": [
+                            "urn:oid:0.9.2342.19200300.100.1.3",
+                            "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress",
+                        ],
+                        "email_verified": ["email_verified", "http://schemas.auth0.com/email_verified"],
+                        "name": [
+                            "urn:oid:2.16.840.1.113730.3.1.241",
+                            "http://schemas.microsoft.com/identity/claims/displayname",
+                        ],
+                        "first_name": [
+                            "urn:oid:2.5.4.42",
+                            "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/givenname",
+                        ],
+                        "last_name": ["urn:oid:2.5.4.4"],
+                    },
+                    # Assertions must be signed by the IdP; IdP-initiated sign-in is refused.
+                    "advanced": {
+                        "want_assertion_signed": True,
+                        "reject_idp_initiated_sso": True,
+                        # localhost and intranet hosts are single-label names.
+                        "allow_single_label_domains": True,
+                    },
+                },
+            }
+        ]
+    }
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -320,6 +402,51 @@ ANONYMOUS_PAGE_CACHE_SECONDS = env.int("ANONYMOUS_PAGE_CACHE_SECONDS", default=3
 # typing a title on the ask page; beyond it /ask/similar/ answers 429. 0 turns the limit off.
 SIMILAR_QUESTIONS_PER_MINUTE = env.int("SIMILAR_QUESTIONS_PER_MINUTE", default=30)
 
+
+# --- REST API and webhooks (issue 17, api/) -------------------------------------------------------
+# Requests per minute, counted per token (api/throttling.py); members signed in with a session
+# (the browsable API) and anonymous addresses have their own limits.
+API_TOKEN_RATE_PER_MINUTE = env.int("API_TOKEN_RATE_PER_MINUTE", default=120)
+API_MEMBER_RATE_PER_MINUTE = env.int("API_MEMBER_RATE_PER_MINUTE", default=60)
+API_ANONYMOUS_RATE_PER_MINUTE = env.int("API_ANONYMOUS_RATE_PER_MINUTE", default=30)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",  # enforces CSRF
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.ReadOrWriteScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.NewestFirst",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Peerdesk API",
+    "DESCRIPTION": "Threads, answers, tickets, members and kudos. Authenticate with "
+    "`Authorization: Bearer pdk_…` (tokens at /settings/api-tokens/). Lists are cursor-paginated.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+# Outgoing webhooks: each attempt waits at most WEBHOOK_TIMEOUT_SECONDS for the receiver (in a
+# Celery worker, never a web request); beat queues due retries every WEBHOOK_SWEEP_SECONDS.
+WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=5)
+WEBHOOK_SWEEP_SECONDS = env.int("WEBHOOK_SWEEP_SECONDS", default=60)
+CELERY_BEAT_SCHEDULE["api-webhook-retries"] = {
+    "task": "api.tasks.retry_due_webhooks",
+    "schedule": float(WEBHOOK_SWEEP_SECONDS),
+}
+# Helpdesk hand-offs and staff chat (escalation.helpdesk, escalation.chat): created, retried,
+# refreshed and announced by one beat task every INTEGRATIONS_SWEEP_SECONDS.
+INTEGRATIONS_SWEEP_SECONDS = env.int("INTEGRATIONS_SWEEP_SECONDS", default=60)
+CELERY_BEAT_SCHEDULE["escalation-integrations"] = {
+    "task": "escalation.tasks.sync_integrations",
+    "schedule": float(INTEGRATIONS_SWEEP_SECONDS),
+}
 # A thread's rendered answers are cached per thread version and viewer state
 # (community/templatetags/community_cache.py); off only to measure pages rendered from scratch.
 ANSWERS_FRAGMENT_CACHE = env.bool("ANSWERS_FRAGMENT_CACHE", default=True)

@@ -21,5 +21,7 @@ urlpatterns = [
     path("staff/", include("escalation.urls")),
     path("kudos/", include("kudos.urls")),
     path("", include("notifications.urls")),
+    path("api/v1/", include("api.urls")),  # issue 17
+    path("", include("api.site_urls")),
     path("", include("community.urls")),
 ]

@@ -1,6 +1,19 @@
 from django.contrib import admin
 
-from escalation.models import Channel, Deadline, EscalationPolicy, Ticket, TicketEvent, TicketNote
+from django import forms
+from django.db import models
+
+from escalation.models import (
+    Channel,
+    ChatMessage,
+    Deadline,
+    EscalationPolicy,
+    HelpdeskHandoff,
+    StaffChatWebhook,
+    Ticket,
+    TicketEvent,
+    TicketNote,
+)
 
 
 @admin.register(EscalationPolicy)
@@ -23,15 +36,107 @@ class EscalationPolicyAdmin(admin.ModelAdmin):
         return obj is None or not obj.is_default
 
 
+def _https_by_default(db_field, **kwargs):
+    if isinstance(db_field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return db_field.formfield(**kwargs)
+
+
+class ChannelForm(forms.ModelForm):
+    class Meta:
+        model = Channel
+        fields = "__all__"
+        widgets = {"api_token": forms.PasswordInput(render_value=True)}
+        formfield_callback = _https_by_default
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].required = False  # plain channels predate helpdesk hand-off
+
+    def clean_kind(self) -> str:
+        return self.cleaned_data.get("kind") or Channel.Kind.INSTRUCTIONS
+
+    def clean(self):
+        data = super().clean()
+        kind = data.get("kind")
+        if kind and kind != Channel.Kind.INSTRUCTIONS and not data.get("api_url"):
+            self.add_error("api_url", "A helpdesk channel needs the helpdesk's address.")
+        if kind == Channel.Kind.ZENDESK and not (data.get("api_user") and data.get("api_token")):
+            self.add_error("api_token", "Zendesk needs the agent's email and an API token.")
+        return data
+
+
 @admin.register(Channel)
 class ChannelAdmin(admin.ModelAdmin):
-    list_display = ["name", "is_active", "position", "link"]
+    """Channels staff redirect tickets to. A helpdesk channel (Zendesk or a JSON webhook) also
+    creates a ticket in that helpdesk (escalation.helpdesk); only admins set its address."""
+
+    form = ChannelForm
+    list_display = ["name", "kind", "is_active", "position", "link"]
     list_editable = ["is_active", "position"]
+    fieldsets = [
+        (None, {"fields": ["name", "instructions", "link", "is_active", "position"]}),
+        ("Helpdesk hand-off", {"fields": ["kind", "api_url", "api_user", "api_token"],
+                               "description": "Optional: open a ticket in the company's helpdesk when staff "
+                                              "redirect to this channel."}),
+    ]
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
-        if db_field.name == "link":
+        if db_field.name in ("link", "api_url"):
             kwargs["assume_scheme"] = "https"
         return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
+@admin.register(StaffChatWebhook)
+class StaffChatWebhookAdmin(admin.ModelAdmin):
+    """Slack or Microsoft Teams incoming webhooks that hear of new and overdue tickets."""
+
+    list_display = ["name", "kind", "notify_new", "notify_overdue", "is_active"]
+    actions = ["send_test_message"]
+
+    @admin.action(description="Send a test message")
+    def send_test_message(self, request, queryset):
+        from escalation import chat
+
+        for hook in queryset:
+            chat.queue_test_message(hook=hook)
+        self.message_user(request, f"Queued a test message to {queryset.count()} chat(s); see Chat messages.")
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "url":
+            kwargs["assume_scheme"] = "https"
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
+@admin.register(HelpdeskHandoff)
+class HelpdeskHandoffAdmin(admin.ModelAdmin):
+    list_display = ["ticket", "channel", "status", "remote_id", "remote_status", "attempts", "synced_at"]
+    list_filter = ["status", "channel"]
+    list_select_related = ["ticket", "channel"]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if isinstance(db_field, models.URLField):
+            kwargs["assume_scheme"] = "https"
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ChatMessage)
+class ChatMessageAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "hook", "status", "attempts", "response_status", "error"]
+    list_filter = ["status", "hook"]
+    list_select_related = ["hook"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 class TicketEventInline(admin.TabularInline):

@@ -5,6 +5,7 @@ work with config.tasks.enqueue_on_commit. Each is sent with ``sender=Ticket``.
 Receivers:
 - notifications.receivers: the asker hears of staff replies and status changes; staff get the
   digest of new tickets.
+- api.receivers: outgoing webhooks (question.escalated, ticket.claimed, ticket.resolved).
 """
 
 from django.dispatch import Signal
@@ -20,3 +21,7 @@ ticket_status_changed = Signal()
 
 # ticket_ids: the tickets this sweep announces to staff (each announced once).
 new_tickets_swept = Signal()
+
+# ticket: the Ticket after the change; staff: who claimed it. Sent once per claim (claiming a
+# ticket one already owns sends nothing).
+ticket_claimed = Signal()

@@ -123,5 +123,6 @@ class MacroForm(forms.Form):
 class RedirectForm(forms.Form):
     channel = forms.ModelChoiceField(
         queryset=Channel.objects.filter(is_active=True), empty_label="Choose a channel",
-        help_text="The asker is emailed this channel's instructions and the ticket is closed.",
+        help_text="The asker is emailed this channel's instructions and the ticket is closed. "
+        "A helpdesk channel also opens a ticket in that helpdesk with the question and its answers.",
     )

@@ -11,7 +11,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import models
+from django.core.validators import URLValidator
+from django.db import models, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -106,20 +107,50 @@ class Deadline(models.Model):
         return f"{self.get_kind_display()} for thread {self.thread_id} due {self.due_at:%Y-%m-%d %H:%M}"
 
 
+HTTP_ONLY = URLValidator(schemes=["http", "https"])
+
+
 class Channel(models.Model):
-    """A specialised place staff can send a customer to (Billing, Account security, ...)."""
+    """A specialised place staff can send a customer to (Billing, Account security, ...).
+
+    A helpdesk channel (``kind`` zendesk or webhook) also turns the ticket into a ticket in the
+    company's helpdesk through its REST API (escalation.helpdesk); its address and credentials
+    are set by admins only (SECURITY.md: webhooks and SSRF)."""
+
+    class Kind(models.TextChoices):
+        INSTRUCTIONS = "instructions", "Instructions by email"
+        ZENDESK = "zendesk", "Zendesk (Tickets API)"
+        WEBHOOK = "webhook", "Helpdesk with a JSON webhook"
 
     name = models.CharField(max_length=80, unique=True)
     instructions = models.TextField(help_text="Plain text emailed to the customer when staff redirect them.")
     link = models.URLField(blank=True, help_text="Optional address included in the email.")
     is_active = models.BooleanField(default=True)
     position = models.PositiveIntegerField(default=0)
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.INSTRUCTIONS)
+    api_url = models.URLField(
+        "helpdesk address", blank=True, max_length=300, validators=[HTTP_ONLY],
+        help_text="Zendesk: https://<subdomain>.zendesk.com. Webhook: the address that creates tickets.",
+    )
+    api_user = models.CharField(
+        "helpdesk user", max_length=200, blank=True, help_text="Zendesk: the agent's email (API token access)."
+    )
+    api_token = models.CharField("helpdesk API token", max_length=200, blank=True)
 
     class Meta:
         ordering = ["position", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="instructions") | ~Q(api_url=""), name="helpdesk_channel_has_address"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_helpdesk(self) -> bool:
+        return self.kind != self.Kind.INSTRUCTIONS
 
 
 class TicketQuerySet(models.QuerySet):
@@ -178,6 +209,9 @@ class Ticket(models.Model):
     staff_notified_at = models.DateTimeField(
         null=True, blank=True, help_text="When this ticket went out in a staff digest email."
     )
+    overdue_announced_at = models.DateTimeField(
+        null=True, blank=True, help_text="When staff chat heard that this ticket is overdue."
+    )
 
     objects = TicketQuerySet.as_manager()
 
@@ -232,6 +266,7 @@ class TicketEvent(models.Model):
         FLAGGED = "flagged", "Post hidden by flags"
         MODERATED = "moderated", "Reviewed the flags"
         TIMER = "timer", "Deadline passed"
+        HANDOFF = "handoff", "Helpdesk"
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -260,6 +295,104 @@ class TicketNote(models.Model):
 
     def __str__(self) -> str:
         return f"Note {self.pk} on ticket {self.ticket_id}"
+
+
+class HelpdeskHandoff(models.Model):
+    """A ticket handed to the company's helpdesk through a helpdesk channel: the remote ticket's
+    id, link and status once created. The row is the clock: a beat sweep
+    (escalation.tasks.sync_helpdesk) creates pending ones whose after-commit task was lost or
+    failed, with backoff, and refreshes the remote status of open ones."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Being created"
+        CREATED = "created", "Created"
+        FAILED = "failed", "Could not be created"
+
+    ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, related_name="handoff")
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="handoffs")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    remote_id = models.CharField(max_length=100, blank=True)
+    remote_url = models.URLField(max_length=500, blank=True, help_text="The ticket in the helpdesk, for staff.")
+    customer_url = models.URLField(max_length=500, blank=True, help_text="Where the customer follows it, if any.")
+    remote_status = models.CharField(max_length=40, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    last_error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    synced_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="handoff_status_due")]
+
+    def __str__(self) -> str:
+        return f"Hand-off of ticket {self.ticket_id} to {self.channel}"
+
+    @property
+    def is_open_remotely(self) -> bool:
+        return self.status == self.Status.CREATED and self.remote_status not in ("solved", "closed", "resolved")
+
+
+class StaffChatWebhook(models.Model):
+    """A Slack or Microsoft Teams incoming webhook that hears of new and overdue tickets
+    (escalation.chat). Set by admins only."""
+
+    class Kind(models.TextChoices):
+        SLACK = "slack", "Slack"
+        TEAMS = "teams", "Microsoft Teams"
+
+    name = models.CharField(max_length=80)
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    url = models.URLField(max_length=500, validators=[HTTP_ONLY], help_text="The incoming webhook's address.")
+    notify_new = models.BooleanField("new tickets", default=True)
+    notify_overdue = models.BooleanField("overdue tickets", default=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = "staff chat webhook"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_kind_display()})"
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        _forget_chat_hooks()
+        transaction.on_commit(_forget_chat_hooks)
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        transaction.on_commit(_forget_chat_hooks)
+        return result
+
+
+def _forget_chat_hooks() -> None:
+    from django.core.cache import cache
+
+    cache.delete("escalation:chat-hooks")  # escalation.chat.HOOKS_CACHE_KEY
+
+
+class ChatMessage(models.Model):
+    """One message to one chat webhook, retried by the same sweep for a few hours."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Gave up"
+
+    hook = models.ForeignKey(StaffChatWebhook, on_delete=models.CASCADE, related_name="messages")
+    text = models.TextField()
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    response_status = models.PositiveIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="chatmessage_status_due")]
+
+    def __str__(self) -> str:
+        return f"Message {self.pk} to {self.hook_id} ({self.get_status_display()})"
 
 
 class Macro(models.Model):

@@ -9,7 +9,7 @@ from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, S
 from django.utils import timezone
 
 from community.models import Category, Thread
-from escalation.models import Channel, Deadline, Ticket, TicketEvent, TicketNote
+from escalation.models import Channel, Deadline, HelpdeskHandoff, Ticket, TicketEvent, TicketNote
 
 ASSIGNED_CHOICES = [("", "Anyone"), ("mine", "Mine"), ("unassigned", "Unassigned")]
 ACTIVE = "active"
@@ -101,10 +101,20 @@ def queue_categories() -> list[Category]:
 
 def ticket_for_staff(pk: int) -> Ticket | None:
     return (
-        Ticket.objects.select_related("thread", "thread__category", "thread__author", "assignee", "channel")
+        Ticket.objects.select_related(
+            "thread", "thread__category", "thread__author", "assignee", "channel", "handoff", "handoff__channel"
+        )
         .filter(pk=pk)
         .first()
     )
+
+
+def _handoff_of(ticket: Ticket) -> HelpdeskHandoff | None:
+    """The ticket's helpdesk hand-off, from ticket_for_staff's join when it made one."""
+    try:
+        return ticket.handoff
+    except HelpdeskHandoff.DoesNotExist:
+        return None
 
 
 def ticket_page_data(ticket: Ticket) -> dict[str, Any]:
@@ -118,6 +128,7 @@ def ticket_page_data(ticket: Ticket) -> dict[str, Any]:
             Ticket.objects.filter(thread_id=thread.pk).exclude(pk=ticket.pk).order_by("-created_at")
         ),
         "channels": list(Channel.objects.filter(is_active=True)),
+        "handoff": _handoff_of(ticket),
     }
 
 
@@ -143,6 +154,9 @@ def thread_notice(*, thread: Thread, viewer) -> tuple[str, dict[str, Any]] | Non
             ticket_due_at=Subquery(latest.values("due_at")[:1]),
             ticket_resolved_at=Subquery(latest.values("resolved_at")[:1]),
             channel_name=Subquery(latest.values("channel__name")[:1]),
+            handoff_remote_id=Subquery(latest.values("handoff__remote_id")[:1]),
+            handoff_customer_url=Subquery(latest.values("handoff__customer_url")[:1]),
+            handoff_channel_kind=Subquery(latest.values("channel__kind")[:1]),
             answer_due_at=Subquery(pending.filter(kind=Deadline.Kind.FIRST_ANSWER).values("due_at")[:1]),
             solve_due_at=Subquery(pending.filter(kind=Deadline.Kind.SOLVE).values("due_at")[:1]),
         )
@@ -152,6 +166,9 @@ def thread_notice(*, thread: Thread, viewer) -> tuple[str, dict[str, Any]] | Non
             "ticket_due_at",
             "ticket_resolved_at",
             "channel_name",
+            "handoff_remote_id",
+            "handoff_customer_url",
+            "handoff_channel_kind",
             "answer_due_at",
             "solve_due_at",
         )

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from community import privacy
 from community.models import Answer, Thread
-from escalation import events
+from escalation import chat, events, helpdesk
 from escalation.models import (
     Channel,
     Deadline,
@@ -332,6 +332,7 @@ def notify_staff_of_new_tickets(*, now: datetime | None = None) -> list[int]:
             return []
         Ticket.objects.filter(pk__in=ids).update(staff_notified_at=now)
         events.new_tickets_swept.send(sender=Ticket, ticket_ids=ids)
+        chat.queue_new_tickets(ticket_ids=ids, now=now)
     return ids
 
 
@@ -467,6 +468,7 @@ def claim_ticket(*, ticket_id: int, staff, now: datetime | None = None) -> Ticke
             ticket.status = Ticket.Status.CLAIMED
         ticket.save(update_fields=["assignee", "claimed_at", "status"])
         _record(ticket, TicketEvent.Action.CLAIMED, actor=staff, now=now)
+        events.ticket_claimed.send(sender=Ticket, ticket=ticket, staff=staff)
     return ticket
 
 
@@ -544,6 +546,9 @@ def redirect_ticket(*, ticket_id: int, staff, channel: Channel, now: datetime | 
         ticket.save(update_fields=["status", "outcome", "channel", "resolved_at", "assignee", "claimed_at",
                                    "first_response_at"])
         _record(ticket, TicketEvent.Action.REDIRECTED, actor=staff, detail=channel.name, now=now)
+        if channel.is_helpdesk:
+            # The remote ticket is created by a worker after commit (escalation.helpdesk).
+            helpdesk.start_handoff(ticket=ticket, channel=channel, now=now)
         # The asker is emailed the channel's instructions (by the notifications app).
         events.ticket_status_changed.send(sender=Ticket, ticket=ticket, previous_status=previous_status, actor=staff)
     return ticket

@@ -21,3 +21,36 @@ def sweep_due_deadlines() -> int:
 def escalate_if_due(thread_id: int) -> int:
     return services.escalate_thread_if_due(thread_id=thread_id)
 
+
+
+@shared_task(name="escalation.tasks.push_handoff")
+def push_handoff(handoff_id: int) -> None:
+    from escalation import helpdesk
+
+    helpdesk.push_handoff(handoff_id=handoff_id)
+
+
+@shared_task(name="escalation.tasks.send_chat_message")
+def send_chat_message(message_id: int) -> None:
+    from escalation import chat
+
+    chat.send_message(message_id=message_id)
+
+
+@shared_task(name="escalation.tasks.sync_integrations")
+def sync_integrations() -> dict:
+    """Beat: helpdesk hand-offs due (created or retried), remote statuses to refresh, overdue
+    tickets to announce in staff chat, chat messages due. Each call is bounded by
+    WEBHOOK_TIMEOUT_SECONDS; the rows say what is left for the next run."""
+    from escalation import chat, helpdesk
+
+    pending, stale = helpdesk.due_handoffs()
+    for handoff_id in pending:
+        push_handoff.delay(handoff_id)
+    for handoff_id in stale:
+        helpdesk.refresh_status(handoff_id=handoff_id)
+    overdue = chat.announce_overdue_tickets()
+    due = chat.due_messages()
+    for message_id in due:
+        send_chat_message.delay(message_id)
+    return {"handoffs": len(pending), "refreshed": len(stale), "overdue": len(overdue), "messages": len(due)}

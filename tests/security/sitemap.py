@@ -49,6 +49,7 @@ class World:
     ticket: Any
     note: Any
     channel: Any
+    api_token: Any = None  # the asker's personal API token (issue 17)
     macro: Any = None  # a saved reply staff shared
 
     def user(self, role: str):
@@ -97,6 +98,12 @@ def build_world() -> World:
 
     moderation.flag_post(user=other, post=public_answer, reason=Flag.Reason.values[0], note="Looks off")
     channel = Channel.objects.create(name="Billing desk", instructions="Write to billing.", link="https://example.com")
+    from tests.accounts.sso.apps import make_sso_apps
+
+    make_sso_apps()  # the company's OpenID Connect and SAML identity providers (issue 17)
+    from api.services import create_token
+
+    api_token, _clear = create_token(user=asker, name="Asker's script", scopes=["read", "write"])
     from escalation.macros import create_macro
 
     macro = create_macro(staff=staff, title="Refund on its way", body="Hi {asker_name}, the refund is on its way.",
@@ -115,6 +122,7 @@ def build_world() -> World:
         ticket=ticket,
         note=note,
         channel=channel,
+        api_token=api_token,
     )
 
 
@@ -259,6 +267,28 @@ ROUTES: dict[str, list[Variant]] = {
     # --- reports (the deflection report)
     "reports:report": [Variant(NONE, "staff"), Variant(NONE, "staff", query="days=7")],
     "reports:csv": [Variant(NONE, "staff")],
+    # --- api (issue 17): the REST API; tests/security/test_api.py walks it with tokens too
+    "api:root": [Variant(NONE, "public")],
+    "api:schema": [Variant(NONE, "public")],
+    "api:threads": [
+        Variant(NONE, "public"),
+        Variant(NONE, "public", query="q=Zanzibar+quokka"),
+        Variant(NONE, "public", query="q=marmalade&category=billing"),
+        Variant(NONE, "public", query=f"tag={PRIVATE_TAG}"),
+    ],
+    "api:thread": [Variant(P, "public"), Variant(Q, "owner")],
+    "api:thread_answers": [Variant(P, "public"), Variant(Q, "owner")],
+    "api:answer": [Variant(PA, "public"), Variant(QA, "owner")],
+    "api:member": [Variant(lambda w: {"username": w.asker.username}, "public")],
+    "api:member_kudos": [Variant(lambda w: {"username": w.asker.username}, "public")],
+    "api:leaderboard": [Variant(NONE, "public")],
+    "api:tickets": [Variant(NONE, "staff"), Variant(NONE, "staff", query="status=claimed")],
+    "api:ticket": [Variant(T, "staff")],
+    "api:ticket_claim": [Variant(T, "action", outsiders=NOT_STAFF)],
+    "api:ticket_resolve": [Variant(T, "action", outsiders=NOT_STAFF)],
+    "api:ticket_notes": [Variant(T, "action", outsiders=NOT_STAFF)],
+    "api_tokens:list": [Variant(NONE, "member")],
+    "api_tokens:revoke": [Variant(lambda w: {"pk": w.api_token.pk}, "action", outsiders=PRIVATE)],
 }
 
 # allauth's own pages (sign in, sign up, password reset, re-authentication...): what each role
@@ -272,6 +302,9 @@ class AllauthPage:
     anonymous: Any
     member: Any
     why: str
+    # The IdP posts its answer cross-site: these take no CSRF token and must instead refuse
+    # anything that is not a valid, signed answer to a sign-in we started (tests/accounts/sso).
+    csrf_exempt: bool = False
 
     def expect(self, role: str):
         return self.anonymous if role == "anonymous" else self.member
@@ -307,6 +340,37 @@ ALLAUTH_PAGES: dict[str, AllauthPage] = {
     "account_reset_password_from_key": AllauthPage(
         {"uidb36": "zz", "key": "not-a-real-key"}, 200, 200, "says the link is invalid"),
     "account_reset_password_done": AllauthPage({}, 200, 200, "a static notice"),
+    # --- single sign-on (issue 17): build_world configures an OIDC and a SAML identity provider
+    "socialaccount_login_cancelled": AllauthPage({}, 200, 200, "a static notice"),
+    "socialaccount_login_error": AllauthPage({}, 401, 401, "a static notice, with the status of a refused sign-in"),
+    "socialaccount_signup": AllauthPage(
+        {}, (302, "/accounts/login/"), (302, "/accounts/login/"), "only during a sign-in by the identity provider"),
+    "socialaccount_connections": AllauthPage(
+        {}, _to_login("/accounts/3rdparty/"), 200, "one's own linked identity-provider accounts"),
+    "openid_connect_login": AllauthPage(
+        {"provider_id": "company"}, 200, 200, "asks to confirm with a POST before leaving for the provider"),
+    "openid_connect_callback": AllauthPage(
+        {"provider_id": "company"}, 401, 401, "without the state of a sign-in we started it is refused"),
+    "saml_login": AllauthPage(
+        {"organization_slug": "company"}, 200, 200, "asks to confirm with a POST before leaving for the IdP"),
+    "saml_metadata": AllauthPage({"organization_slug": "company"}, 200, 200, "public SP metadata for the IdP"),
+    "saml_acs": AllauthPage(
+        {"organization_slug": "company"}, (302, "/accounts/saml/company/acs/finish/"),
+        (302, "/accounts/saml/company/acs/finish/"), "stores the IdP's post, then finishes on our own origin",
+        csrf_exempt=True),
+    "saml_finish_acs": AllauthPage(
+        {"organization_slug": "company"}, 401, 401, "without a signed response to our own request it is refused"),
+    "saml_sls": AllauthPage(
+        {"organization_slug": "company"}, 400, 400, "without a logout request from the IdP it is refused",
+        csrf_exempt=True),
+}
+
+# allauth's deprecated addresses of its social pages: permanent redirects to the new ones.
+ALLAUTH_REDIRECTS: dict[str, str] = {
+    "accounts/social/login/cancelled/": "/accounts/3rdparty/login/cancelled/",
+    "accounts/social/login/error/": "/accounts/3rdparty/login/error/",
+    "accounts/social/signup/": "/accounts/3rdparty/signup/",
+    "accounts/social/connections/": "/accounts/3rdparty/",
 }
 
 
@@ -389,9 +453,11 @@ def database_fingerprint() -> tuple:
     """Everything an outsider's request could change, in one comparable value."""
     from community.models import Answer, AnswerVote, Flag, MeToo, Revision, Thread
     from escalation.models import Ticket, TicketEvent, TicketNote
+    from api.models import ApiToken
     from kudos.models import LedgerEntry
 
     return (
+        tuple(ApiToken.objects.order_by("pk").values_list("pk", "revoked_at")),
         tuple(Thread.objects.order_by("pk").values_list(
             "pk", "title", "body", "is_deleted", "is_hidden", "is_private", "solution_id", "answer_count",
             "me_too_count", "version")),

@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from tests.security.sitemap import (
     ALLAUTH_PAGES,
+    ALLAUTH_REDIRECTS,
     INTERNAL_NOTE,
     PRIVATE_TEXTS,
     ROLES,
@@ -93,6 +94,8 @@ def test_every_url_pattern_is_covered():
     for pattern in walk_url_patterns():
         if pattern.namespace == "admin" or pattern.name in ALLAUTH_PAGES or pattern.name in ROUTES:
             continue
+        if pattern.name is None and pattern.route in ALLAUTH_REDIRECTS:
+            continue
         uncovered.append(pattern.key)
     assert not uncovered, (
         "These URL patterns have no entry in tests/security/sitemap.py ROUTES (who may open "
@@ -133,6 +136,14 @@ def test_allauth_pages_never_fail_or_leak(world, role):
                             f" expected {expected}")
         assert_no_leak(role, url, response.content.decode(errors="replace"))
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("role", ("anonymous", "asker"))
+def test_allauth_legacy_addresses_redirect_to_their_pages(world, role):
+    client = client_for(world, role)
+    for route, target in ALLAUTH_REDIRECTS.items():
+        response = client.get("/" + route)
+        assert (response.status_code, response["Location"]) == (301, target), route
 
 
 @pytest.mark.parametrize("role", ROLES)
