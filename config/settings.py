@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "escalation",
     "notifications",
     "reports",
+    # console: after the apps whose admin pages it audits (see console/receivers.py).
+    "console",
 ]
 
 MIDDLEWARE = [

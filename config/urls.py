@@ -8,6 +8,7 @@ urlpatterns = [
     path("staff/report/", include("reports.urls")),
     path("staff/", include("escalation.urls")),
     path("kudos/", include("kudos.urls")),
+    path("manage/", include("console.urls")),
     path("", include("notifications.urls")),
     path("", include("community.urls")),
 ]
