@@ -90,7 +90,7 @@ def recompute_points(*, actor, key: str) -> AuditEntry:
 @transaction.atomic
 def save_policy(*, actor, category=None, minutes: dict[str, int]) -> EscalationPolicy:
     lookup = {"is_default": True} if category is None else {"category": category}
-    existing = EscalationPolicy.objects.select_for_update().filter(**lookup).first()
+    existing = EscalationPolicy.objects.select_for_update().order_by("pk").filter(**lookup).first()
     before = snapshot(existing)
     policy = escalation.save_policy(category_id=category.pk if category else None, **minutes)
     record_setting(actor=actor, source=CONSOLE, verb="update" if existing else "create", instance=policy,

@@ -583,7 +583,7 @@ def save_policy(
     if any(v is None or v <= 0 for v in values.values()):
         raise ValidationError("Every duration must be longer than zero.")
     lookup = {"is_default": True} if category_id is None else {"category_id": category_id}
-    policy = EscalationPolicy.objects.select_for_update().filter(**lookup).first()
+    policy = EscalationPolicy.objects.select_for_update().order_by("pk").filter(**lookup).first()
     if policy is None:
         try:
             with transaction.atomic():
@@ -591,7 +591,7 @@ def save_policy(
                     is_default=category_id is None, category_id=category_id, **values
                 )
         except IntegrityError:
-            policy = EscalationPolicy.objects.select_for_update().get(**lookup)
+            policy = EscalationPolicy.objects.select_for_update().order_by("pk").get(**lookup)
     for name, value in values.items():
         setattr(policy, name, value)
     policy.save(update_fields=list(values))
@@ -601,7 +601,7 @@ def save_policy(
 @transaction.atomic
 def delete_policy(*, category_id: int) -> EscalationPolicy | None:
     """Drop a category's own policy so it uses the default again; None when it had none."""
-    policy = EscalationPolicy.objects.select_for_update().filter(category_id=category_id).first()
+    policy = EscalationPolicy.objects.select_for_update().order_by("pk").filter(category_id=category_id).first()
     if policy is None:
         return None
     policy.delete()
