@@ -21,7 +21,7 @@ def rank_bars(*, title: str, rows, show_after: bool, width: int = 640) -> SafeSt
     """Horizontal bars, one group per rank: members now (grey) and, with ``show_after``,
     after the proposed change (blue; the edited rank in magenta). ``rows`` have label, now,
     after, is_edited."""
-    label_w, right, bar_h, gap = 150, 60, 14, 10
+    label_w, right, bar_h, gap = (150 if width > 500 else 110), 44, 14, 10
     per_row = bar_h * (2 if show_after else 1) + gap
     height = max(1, len(rows)) * per_row + 8
     top = max([r.now for r in rows] + ([r.after for r in rows] if show_after else []) + [1])
@@ -119,8 +119,10 @@ def timeline(*, lanes, title: str, width: int = 640) -> SafeString:
         ))
         x = float(label_w)
         elapsed = 0
-        for seg in segments:
-            w = max(total_w * (seg.minutes ** 0.5) / longest, 40)
+        widths = [max(total_w * (seg.minutes ** 0.5) / longest, 70) for seg in segments]
+        scale = min(1.0, total_w / sum(widths))
+        for seg, w in zip(segments, widths):
+            w *= scale
             elapsed += seg.minutes
             parts.append(format_html(
                 '<g><title>{}: {} (until {} after asking)</title>'

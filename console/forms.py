@@ -212,11 +212,11 @@ class ReverseForm(forms.Form):
 
 
 class SuspendForm(forms.Form):
-    reason = ReasonField(help_text="Kept in the audit log; the member is signed out and can't sign in.")
+    reason = ReasonField(label="Reason for suspending", help_text="Kept in the audit log; the member is signed out and can't sign in.")
 
 
 class ReinstateForm(forms.Form):
-    reason = ReasonField(required=False)
+    reason = ReasonField(label="Reason for reinstating", required=False)
 
 
 class RoleForm(forms.Form):

@@ -110,7 +110,7 @@ def rank_preview(*, rank_id: int | None, name: str, min_points: int) -> RankPrev
         band = active.filter(points__gte=lo) if hi is None else active.filter(points__gte=lo, points__lt=hi)
         order = ["-points", "pk"] if direction == "up" else ["points", "pk"]
         movers = list(band.order_by(*order)[:NEAREST]) if moving else []
-    near = list(active.filter(points__lt=min_points).order_by("-points", "pk")[:5])
+    near = list(active.filter(points__gt=0, points__lt=min_points).order_by("-points", "pk")[:5])
     for member in near:
         member.needed = min_points - member.points
     return RankPreview(

@@ -115,7 +115,7 @@ def _preview_context(*, rank_id, name, min_points) -> dict:
     return {
         "preview": preview,
         "chart": charts.rank_bars(title=f"Members per rank now and with {preview.name} at {min_points} points",
-                                  rows=preview.rows, show_after=True),
+                                  rows=preview.rows, show_after=True, width=400),
         "legend": charts.bars_legend(show_after=True),
     }
 
@@ -262,6 +262,10 @@ def _timeline(policy, title: str):
 @require_GET
 @manager_required
 def escalation(request: HttpRequest) -> HttpResponse:
+    return _escalation_page(request)
+
+
+def _escalation_page(request: HttpRequest, *, flag_form=None, status: int = 200) -> HttpResponse:
     policies = list(EscalationPolicy.objects.select_related("category"))
     default = next((p for p in policies if p.is_default), None) or EscalationPolicy(is_default=True)
     own = {p.category_id: p for p in policies if not p.is_default}
@@ -281,9 +285,9 @@ def escalation(request: HttpRequest) -> HttpResponse:
         "default_timeline": _timeline(default, "Timeline of the default policy"),
         "rows": rows,
         "channels": list(Channel.objects.all()),
-        "flag_form": FlagThresholdForm(initial={"flag_threshold": CommunitySettings.load().flag_threshold}),
+        "flag_form": flag_form or FlagThresholdForm(initial={"flag_threshold": CommunitySettings.load().flag_threshold}),
         "humanize": charts.humanize_minutes,
-    })
+    }, status=status)
 
 
 def _category_or_default(slug: str | None):
@@ -309,6 +313,13 @@ def policy_edit(request: HttpRequest, slug: str | None = None) -> HttpResponse:
     status = 200
     if request.method == "POST":
         form = PolicyForm(request.POST)
+        if form.is_valid() and "preview" in request.POST:
+            shown = EscalationPolicy(**form.cleaned_data["minutes"])
+            return render(request, "console/policy_edit.html", {
+                "section": "escalation", "category": category, "has_own": has_own, "form": form,
+                "timeline": _timeline(shown, "Timeline with these values"), "shown": shown,
+                "preview_url": reverse("console:policy_preview"),
+            })
         if form.is_valid():
             try:
                 services.save_policy(actor=request.user, category=category, minutes=form.cleaned_data["minutes"])
@@ -390,11 +401,8 @@ def flag_threshold(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         services.set_flag_threshold(actor=request.user, threshold=form.cleaned_data["flag_threshold"])
         messages.success(request, f"Posts are now hidden at {form.cleaned_data['flag_threshold']} flags.")
-    else:
-        for errors in form.errors.values():
-            for e in errors:
-                messages.error(request, f"Flag threshold: {e}")
-    return redirect(reverse("console:escalation") + "#flags")
+        return redirect(reverse("console:escalation") + "#flags")
+    return _escalation_page(request, flag_form=form, status=400)
 
 
 # --- Members -----------------------------------------------------------------------------------
