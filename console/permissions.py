@@ -3,7 +3,9 @@
 staff (is_staff) do not have it unless also given it.
 
 ``can_manage`` asks the database (through Django's permission backend); ``shows_manage_link``
-answers the header from the cache, so a page does not pay two permission queries for a link.
+answers the header from the member's session (worked out at sign-in, and again after any role
+change, which moves a version in the cache), so a page does not pay permission queries for a
+link.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ from django.core.exceptions import PermissionDenied
 PERMISSION = "console.manage_community"
 GROUP_NAME = "Community managers"
 _VERSION_KEY = "console:roles:version"
-_LINK_KEY = "console:manage-link:{version}:{user_id}"
 
 
 def can_manage(user) -> bool:
@@ -51,14 +52,26 @@ def forget_roles() -> None:
     cache.set(_VERSION_KEY, uuid.uuid4().hex, timeout=None)
 
 
-def shows_manage_link(user) -> bool:
+SESSION_KEY = "console_manage_link"
+
+
+def remember_manage_link(request, user) -> bool:
+    """Work out (permission queries) whether the header links this member to /manage/ and keep
+    the answer in their session with the current roles version. Called at sign-in, so a page
+    view normally reads only the session it has loaded anyway."""
+    answer = can_manage(user)
+    if hasattr(request, "session"):
+        request.session[SESSION_KEY] = [_version(), answer]
+    return answer
+
+
+def shows_manage_link(request) -> bool:
+    user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return False
     if user.is_superuser:
         return user.is_active
-    key = _LINK_KEY.format(version=_version(), user_id=user.pk)
-    answer = cache.get(key)
-    if answer is None:
-        answer = int(can_manage(user))
-        cache.set(key, answer, timeout=24 * 3600)
-    return bool(answer)
+    stored = request.session.get(SESSION_KEY) if hasattr(request, "session") else None
+    if stored and stored[0] == _version():
+        return bool(stored[1])
+    return remember_manage_link(request, user)

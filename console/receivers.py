@@ -4,8 +4,9 @@
   point rules, escalation policies, channels, the flag threshold) are re-registered with
   AuditedAdminMixin in front, so an edit, a list_editable change or a delete in the admin writes
   the same audit row as /manage/, in the admin's own transaction.
-- Role changes made elsewhere (the admin's user and group pages) drop the cached "may manage"
-  answer used for the header link (console.permissions).
+- Sign-in works out whether the header links the member to /manage/ (kept in the session), and
+  role changes made anywhere (the admin's user and group pages too) make every session work it
+  out again (console.permissions).
 """
 
 from __future__ import annotations
@@ -73,10 +74,19 @@ def _roles_changed(sender, **kwargs) -> None:
     forget_roles()
 
 
+def _signed_in(sender, request, user, **kwargs) -> None:
+    from console.permissions import remember_manage_link
+
+    if request is not None:
+        remember_manage_link(request, user)
+
+
 def connect() -> None:
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
+    from django.contrib.auth.signals import user_logged_in
 
+    user_logged_in.connect(_signed_in, dispatch_uid="console.signed_in")
     audit_admin()
     User = get_user_model()
     m2m_changed.connect(_roles_changed, sender=User.groups.through, dispatch_uid="console.user_groups")

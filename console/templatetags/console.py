@@ -9,7 +9,7 @@ register = template.Library()
 def can_open_manage(context) -> bool:
     """For the header's member menu: whether to link to /manage/ (cached, see permissions)."""
     request = context.get("request")
-    return shows_manage_link(getattr(request, "user", None))
+    return shows_manage_link(request) if request is not None else False
 
 
 @register.filter
