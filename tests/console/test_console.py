@@ -246,3 +246,16 @@ def test_admin_edits_of_the_same_settings_are_audited(client):
     assert response.status_code == 302
     assert AuditEntry.objects.filter(action="policy.update", source="admin").count() == 1
     assert AuditEntry.objects.count() == 3
+
+
+def test_a_new_manager_sees_the_link_on_their_next_page_and_loses_it_when_removed(manager_client):
+    member = UserFactory()
+    c = Client()
+    c.force_login(member)
+    assert "Manage community" not in c.get("/").content.decode()
+    manager_client.post(reverse("console:member_role", args=[member.username]), {"role": "manager", "grant": "1"})
+    assert "Manage community" in c.get("/").content.decode()
+    assert c.get(reverse("console:home")).status_code == 200
+    manager_client.post(reverse("console:member_role", args=[member.username]), {"role": "manager", "grant": "0"})
+    assert "Manage community" not in c.get("/").content.decode()
+    assert c.get(reverse("console:home")).status_code == 403
