@@ -39,12 +39,9 @@ def is_manager_role(user) -> bool:
     return user.user_permissions.filter(codename="manage_community", content_type__app_label="console").exists()
 
 
-def _version() -> str:
-    version = cache.get(_VERSION_KEY)
-    if version is None:
-        cache.add(_VERSION_KEY, uuid.uuid4().hex, timeout=None)
-        version = cache.get(_VERSION_KEY) or "0"
-    return version
+def _version() -> str | None:
+    """The roles version: moved by every role change; None when the cache lost it."""
+    return cache.get(_VERSION_KEY)
 
 
 def forget_roles() -> None:
@@ -72,6 +69,9 @@ def shows_manage_link(request) -> bool:
     if user.is_superuser:
         return user.is_active
     stored = request.session.get(SESSION_KEY) if hasattr(request, "session") else None
-    if stored and stored[0] == _version():
+    current = _version()
+    # A cache that lost the version (flushed, Redis restarted) keeps the session's answer: it
+    # only decides whether a link shows; /manage/ itself always asks the database.
+    if stored and (current is None or stored[0] == current):
         return bool(stored[1])
     return remember_manage_link(request, user)

@@ -63,6 +63,7 @@ class RankPreview:
     threshold: int = 0
     from_name: str = ""
     to_name: str = ""
+    problem: str = ""  # why saving this threshold would be refused, in plain words
 
 
 def rank_preview(*, rank_id: int | None, name: str, min_points: int) -> RankPreview:

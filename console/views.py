@@ -39,7 +39,7 @@ from console.permissions import check_can_manage
 from escalation.models import Channel, EscalationPolicy
 from kudos.models import PointRule, Rank
 from kudos.selectors import rank_table
-from kudos.services import RANK_FIELDS
+from kudos.services import RANK_FIELDS, check_ladder
 
 MEMBERS_PER_PAGE = 25
 LEDGER_PER_PAGE = 25
@@ -112,6 +112,13 @@ def _rank_initial(rank: Rank | None) -> dict:
 
 def _preview_context(*, rank_id, name, min_points) -> dict:
     preview = selectors.rank_preview(rank_id=rank_id, name=name, min_points=min_points)
+    table = rank_table()
+    old = next((r for r in table.ranks if r.id == rank_id), None)
+    try:
+        check_ladder(others=[r for r in table.ranks if r.id != rank_id], name=preview.name,
+                     min_points=min_points, original_min=old.min_points if old else None)
+    except ValidationError as error:
+        preview.problem = " ".join(error.messages)
     return {
         "preview": preview,
         "chart": charts.rank_bars(title=f"Members per rank now and with {preview.name} at {min_points} points",

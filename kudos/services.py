@@ -256,18 +256,21 @@ RANK_FIELDS = (
 )
 
 
-def _check_ladder(*, ranks: list[Rank], rank: Rank, original_min: int | None) -> None:
-    """An edited threshold stays between its neighbours (the ladder keeps its order); a new
-    rank takes a threshold no other rank has. Names are unique."""
-    others = [r for r in ranks if r.pk != rank.pk]
-    name = (rank.name or "").strip()
+def check_ladder(*, others, name: str, min_points: int | None, original_min: int | None) -> None:
+    """Raise RankLadderError, in plain words, when a rank called ``name`` at ``min_points``
+    does not fit among ``others`` (the other ranks, objects with .name and .min_points): an
+    edited threshold (``original_min`` set) stays between its neighbours, so the ladder keeps
+    its order; every rank has its own threshold and name. Used by save_rank under the lock
+    and by previews while a threshold is typed."""
+    others = sorted(others, key=lambda r: r.min_points)
+    name = (name or "").strip()
     if not name:
         raise RankLadderError({"name": "Give the rank a name."})
     if any(r.name.casefold() == name.casefold() for r in others):
         raise RankLadderError({"name": f"There is already a rank called {name}."})
-    if rank.min_points is None or rank.min_points < 0:
+    if min_points is None or min_points < 0:
         raise RankLadderError({"min_points": "A threshold can't be below 0 points."})
-    same = next((r for r in others if r.min_points == rank.min_points), None)
+    same = next((r for r in others if r.min_points == min_points), None)
     if same is not None:
         raise RankLadderError(
             {"min_points": f"{same.name} already starts at {same.min_points:,} points; each rank needs its own threshold."}
@@ -276,12 +279,12 @@ def _check_ladder(*, ranks: list[Rank], rank: Rank, original_min: int | None) ->
         return
     below = [r for r in others if r.min_points < original_min]
     above = [r for r in others if r.min_points > original_min]
-    if below and rank.min_points <= below[-1].min_points:
+    if below and min_points <= below[-1].min_points:
         lower = below[-1]
         raise RankLadderError(
             {"min_points": f"{name} must need more points than {lower.name} ({lower.min_points:,})."}
         )
-    if above and rank.min_points >= above[0].min_points:
+    if above and min_points >= above[0].min_points:
         upper = above[0]
         raise RankLadderError(
             {"min_points": f"{name} must need fewer points than {upper.name} ({upper.min_points:,})."}
@@ -306,7 +309,10 @@ def save_rank(*, rank_id: int | None, values: dict) -> Rank:
         if field_name in values:
             setattr(rank, field_name, values[field_name])
     rank.name = (rank.name or "").strip()
-    _check_ladder(ranks=ranks, rank=rank, original_min=original_min)
+    check_ladder(
+        others=[r for r in ranks if r.pk != rank.pk], name=rank.name, min_points=rank.min_points,
+        original_min=original_min,
+    )
     rank.full_clean(validate_unique=False, validate_constraints=False)
     try:
         with transaction.atomic():
@@ -430,6 +436,7 @@ def fix_drift(*, user_id: int) -> int:
 
 __all__ = [
     "award_points",
+    "check_ladder",
     "delete_rank",
     "grant_points",
     "lock_ranks",

@@ -259,3 +259,12 @@ def test_a_new_manager_sees_the_link_on_their_next_page_and_loses_it_when_remove
     manager_client.post(reverse("console:member_role", args=[member.username]), {"role": "manager", "grant": "0"})
     assert "Manage community" not in c.get("/").content.decode()
     assert c.get(reverse("console:home")).status_code == 403
+
+
+def test_the_preview_warns_in_plain_words_while_the_threshold_is_typed(manager_client):
+    helper = rank("Helper")
+    response = manager_client.post(reverse("console:rank_preview", args=[helper.pk]),
+                                   {"name": "Helper", "min_points": 1500}, headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert "Helper must need fewer points than Expert (1,000)" in html
+    assert 'hx-swap-oob="true"' in html
