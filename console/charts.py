@@ -20,19 +20,36 @@ MUTED = "#57606a"
 def rank_bars(*, title: str, rows, show_after: bool, width: int = 640) -> SafeString:
     """Horizontal bars, one group per rank: members now (grey) and, with ``show_after``,
     after the proposed change (blue; the edited rank in magenta). ``rows`` have label, now,
-    after, is_edited."""
-    label_w, right, bar_h, gap = (150 if width > 500 else 110), 44, 14, 10
-    per_row = bar_h * (2 if show_after else 1) + gap
+    after, is_edited. Drawn twice: labels beside the bars for wide screens, and labels above
+    them in a narrow drawing for phones (the CSS shows one), so the text stays readable."""
+    return format_html(
+        '<div class="chart-wide">{}</div><div class="chart-narrow">{}</div>',
+        _bars(title=title, rows=rows, show_after=show_after, width=width, compact=False),
+        _bars(title=title, rows=rows, show_after=show_after, width=320, compact=True),
+    )
+
+
+def _bars(*, title: str, rows, show_after: bool, width: int, compact: bool) -> SafeString:
+    label_w = 0 if compact else (150 if width > 500 else 110)
+    label_h = 16 if compact else 0
+    right, bar_h, gap = 44, 14, 10
+    per_row = label_h + bar_h * (2 if show_after else 1) + gap
     height = max(1, len(rows)) * per_row + 8
     top = max([r.now for r in rows] + ([r.after for r in rows] if show_after else []) + [1])
     span = width - label_w - right
     parts = []
     y = 4
     for row in rows:
-        parts.append(format_html(
-            '<text x="{}" y="{}" text-anchor="end" font-size="13" fill="{}">{}</text>',
-            label_w - 8, y + bar_h - 2, TEXT, row.label,
-        ))
+        if compact:
+            parts.append(format_html(
+                '<text x="0" y="{}" font-size="13" fill="{}">{}</text>', y + 12, TEXT, row.label,
+            ))
+        else:
+            parts.append(format_html(
+                '<text x="{}" y="{}" text-anchor="end" font-size="13" fill="{}">{}</text>',
+                label_w - 8, y + bar_h - 2, TEXT, row.label,
+            ))
+        y += label_h
         bars = [("now", row.now, NOW_COLOUR)]
         if show_after:
             bars.append(("after the change", row.after, EDITED_COLOUR if row.is_edited else AFTER_COLOUR))
@@ -45,7 +62,7 @@ def rank_bars(*, title: str, rows, show_after: bool, width: int = 640) -> SafeSt
                 row.label, value, what, label_w, by, f"{max(w, 1):.1f}", bar_h - 2, colour,
                 f"{label_w + max(w, 1) + 4:.1f}", by + bar_h - 3, MUTED, value,
             ))
-        y += per_row
+        y += per_row - label_h
     return format_html(
         '<svg class="console-chart" viewBox="0 0 {} {}" role="img" aria-label="{}" '
         'preserveAspectRatio="xMinYMin meet">{}</svg>',
