@@ -7,8 +7,6 @@ also refuse what a community manager must not do (act on a superuser or on thems
 
 from __future__ import annotations
 
-import uuid
-
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -237,6 +235,3 @@ def set_role(*, actor, member, role: str, grant: bool, reason: str = ""):
                    reason=reason)
     return member
 
-
-def new_key() -> str:
-    return uuid.uuid4().hex
