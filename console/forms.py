@@ -19,20 +19,27 @@ THRESHOLD_MAX = 10_000_000
 RULE_POINTS_MAX = 1000
 
 
-def no_account_data(text: str, what: str) -> str:
-    found = privacy.detect(text)
-    if found:
-        raise forms.ValidationError(
-            f"This {what} contains {privacy.describe(found)}. Leave account data out: it is kept in the audit log."
-        )
-    return text
+class MaskingForm(forms.Form):
+    """A form whose free text is masked by community.privacy before anything stores it;
+    ``masked`` holds what to tell the writer (privacy.explain) once the change is saved."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.masked: list[str] = []
+
+    def mask(self, text: str, *, where: str) -> str:
+        """``text`` (already bounded by the field's max_length) with account data masked."""
+        result = privacy.mask_account_data(text, max_chars=privacy.MAX_SCAN_CHARS)
+        if result.changed:
+            self.masked.append(privacy.explain(result.findings, where=where))
+        return result.text
 
 
 def _limit(label: str, help_text: str = "Empty: no limit.") -> forms.IntegerField:
     return forms.IntegerField(label=label, min_value=0, max_value=100_000, required=False, help_text=help_text)
 
 
-class RankForm(forms.Form):
+class RankForm(MaskingForm):
     name = forms.CharField(max_length=40)
     min_points = forms.IntegerField(
         label="Points needed", min_value=0, max_value=THRESHOLD_MAX,
@@ -53,10 +60,10 @@ class RankForm(forms.Form):
     can_retag = forms.BooleanField(label="May retag others' questions", required=False)
 
     def clean_name(self) -> str:
-        return no_account_data(" ".join(self.cleaned_data["name"].split()), "name")
+        return self.mask(" ".join(self.cleaned_data["name"].split()), where="rank name")
 
     def clean_description(self) -> str:
-        return no_account_data(self.cleaned_data["description"].strip(), "description")
+        return self.mask(self.cleaned_data["description"].strip(), where="rank description")
 
     def clean_colour(self) -> str:
         colour = self.cleaned_data["colour"].strip()
@@ -153,7 +160,7 @@ class PolicyForm(forms.Form):
         return data
 
 
-class ChannelForm(forms.Form):
+class ChannelForm(MaskingForm):
     name = forms.CharField(max_length=80)
     instructions = forms.CharField(
         max_length=2000, widget=forms.Textarea(attrs={"rows": 4}),
@@ -164,10 +171,10 @@ class ChannelForm(forms.Form):
     position = forms.IntegerField(min_value=0, max_value=10_000, initial=0, help_text="Lower comes first.")
 
     def clean_name(self) -> str:
-        return no_account_data(" ".join(self.cleaned_data["name"].split()), "name")
+        return self.mask(" ".join(self.cleaned_data["name"].split()), where="channel name")
 
     def clean_instructions(self) -> str:
-        return no_account_data(self.cleaned_data["instructions"].strip(), "text")
+        return self.mask(self.cleaned_data["instructions"].strip(), where="channel instructions")
 
     def clean_link(self) -> str:
         link = self.cleaned_data["link"]
@@ -189,12 +196,15 @@ class ReasonField(forms.CharField):
         kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 2}))
         super().__init__(**kwargs)
 
-    def clean(self, value):
-        value = super().clean(value)
-        return no_account_data(value.strip(), "reason") if value else value
+
+class ReasonForm(MaskingForm):
+    """Masks its ``reason`` (kept in the audit log, and in the ledger the member sees)."""
+
+    def clean_reason(self) -> str:
+        return self.mask((self.cleaned_data.get("reason") or "").strip(), where="reason")
 
 
-class AwardForm(forms.Form):
+class AwardForm(ReasonForm):
     points = forms.IntegerField(
         min_value=-AWARD_LIMIT, max_value=AWARD_LIMIT, help_text="A negative number takes points away.",
     )
@@ -207,19 +217,19 @@ class AwardForm(forms.Form):
         return self.cleaned_data["points"]
 
 
-class ReverseForm(forms.Form):
+class ReverseForm(ReasonForm):
     reason = ReasonField(help_text="Shown in the member's ledger and the audit log.")
 
 
-class SuspendForm(forms.Form):
+class SuspendForm(ReasonForm):
     reason = ReasonField(label="Reason for suspending", help_text="Kept in the audit log; the member is signed out and can't sign in.")
 
 
-class ReinstateForm(forms.Form):
+class ReinstateForm(ReasonForm):
     reason = ReasonField(label="Reason for reinstating", required=False)
 
 
-class RoleForm(forms.Form):
+class RoleForm(ReasonForm):
     role = forms.ChoiceField(choices=[("manager", "Community manager"), ("staff", "Support staff")])
     grant = forms.TypedChoiceField(choices=[("1", "Give"), ("0", "Remove")], coerce=lambda v: v == "1")
     reason = ReasonField(required=False)

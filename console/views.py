@@ -69,6 +69,11 @@ def _apply_errors(form, error: ValidationError) -> None:
             form.add_error(None, message)
 
 
+def _tell_masked(request, form) -> None:
+    for note in getattr(form, "masked", ()):
+        messages.warning(request, note)
+
+
 # --- Overview ----------------------------------------------------------------------------------
 
 
@@ -144,6 +149,7 @@ def rank_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                 else:
                     messages.success(request, f"Saved. {saved.name} now starts at {saved.min_points:,} points; "
                                               "badges show the change on every page now.")
+                    _tell_masked(request, form)
                     return redirect("console:ranks")
             if form.is_valid():
                 context.update(_preview_context(rank_id=pk, name=form.cleaned_data["name"],
@@ -392,6 +398,7 @@ def channel_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                 _apply_errors(form, error)
             else:
                 messages.success(request, f"Saved the channel {saved.name}.")
+                _tell_masked(request, form)
                 return redirect("console:escalation")
         status = 400
     else:
@@ -475,6 +482,7 @@ def _member_action(request, username, form_class, form_name, do):
                 form.add_error(None, m)
         else:
             messages.success(request, message)
+            _tell_masked(request, form)
             return redirect("console:member", username=member.username)
     return _member_page(request, member, status=400, **{form_name: form})
 

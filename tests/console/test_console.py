@@ -198,12 +198,18 @@ def test_managers_cannot_act_on_superusers_or_themselves(manager_client, manager
     assert boss.is_active and not AuditEntry.objects.exists()
 
 
-def test_account_data_in_a_reason_is_refused_and_kept_out_of_the_log(manager_client):
+def test_account_data_in_a_reason_is_masked_before_the_log_and_the_ledger_keep_it(manager_client):
     member = UserFactory()
     response = manager_client.post(reverse("console:member_award", args=[member.username]),
-                                   {"points": 5, "reason": "card 4111 1111 1111 1111", "key": "k"})
-    assert response.status_code == 400 and "payment card number" in response.content.decode()
-    assert not AuditEntry.objects.exists() and not LedgerEntry.objects.exists()
+                                   {"points": 5, "reason": "card 4111 1111 1111 1111", "key": "k"}, follow=True)
+    assert "We masked a payment card number" in response.content.decode()
+    audit_row, entry = AuditEntry.objects.get(), LedgerEntry.objects.get()
+    for stored in (audit_row.reason, entry.note):
+        assert "4111 1111 1111 1111" not in stored and "1111" in stored
+    channel = manager_client.post(reverse("console:channel_add"), {
+        "name": "Billing", "instructions": "Pay to DE89 3704 0044 0532 0130 00 please", "position": 0})
+    assert channel.status_code == 302
+    assert "0532 0130" not in Channel.objects.get().instructions
 
 
 def test_recompute_applies_the_rules_to_the_past_through_the_ledger(manager_client):
