@@ -14,7 +14,7 @@ from console.models import AuditEntry
 from console.permissions import GROUP_NAME
 from kudos.models import LedgerEntry, PointRule, Rank, Reason
 from kudos.ranks import RankInfo, RankTable
-from kudos.selectors import members_at_or_above, rank_table
+from kudos.selectors import members_at_or_above, on_leaderboards, rank_table
 from kudos.services import RECOMPUTE_PREFIX
 
 NEAREST = 8
@@ -166,9 +166,10 @@ def points_preview(*, values: dict[str, int]) -> list[Standing]:
     """The leaderboard's top 20 now and as a recompute with ``values`` would leave it, from
     three queries at any community size."""
     User = get_user_model()
-    now = list(User.objects.filter(is_active=True, points__gt=0).order_by("-points", "pk")[:TOP])
+    # The same members as the real leaderboard (kudos.selectors.on_leaderboards: no staff).
+    now = list(User.objects.filter(on_leaderboards(), points__gt=0).order_by("-points", "pk")[:TOP])
     after_rows = list(
-        LedgerEntry.objects.filter(recipient__is_active=True)
+        LedgerEntry.objects.filter(on_leaderboards("recipient__"))
         .values("recipient")
         .annotate(total=Sum(_recomputed_points(values)))
         .filter(total__gt=0)

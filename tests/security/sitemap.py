@@ -52,6 +52,7 @@ class World:
     note: Any
     channel: Any
     manager: Any = None  # a customer in the "Community managers" group (console)
+    macro: Any = None  # a saved reply staff shared
 
     def user(self, role: str):
         return None if role == "anonymous" else getattr(self, role)
@@ -103,8 +104,13 @@ def build_world() -> World:
 
     manager = UserFactory(username="keeper", display_name="Keeper")
     manager.groups.add(Group.objects.get(name="Community managers"))
+    from escalation.macros import create_macro
+
+    macro = create_macro(staff=staff, title="Refund on its way", body="Hi {asker_name}, the refund is on its way.",
+                         shared=True)
     return World(
         manager=manager,
+        macro=macro,
         category=category,
         asker=asker,
         other=other,
@@ -207,6 +213,14 @@ ROUTES: dict[str, list[Variant]] = {
         Variant(NONE, "public", query="q=marmalade"),
         Variant(NONE, "public", query="q=pelican"),
         Variant(NONE, "public", query="q=walrus&category=billing"),
+        # Typos of private words: corrections come from listed threads only.
+        Variant(NONE, "public", query="q=marmelade+walrys&sort=new&date=week&tag=walrusbilling"),
+        Variant(NONE, "public", query="q=pelicam+sorbett&sort=helpful&solved=no"),
+    ],
+    "community:search_suggest": [
+        Variant(NONE, "public", query="q=calender+sync"),
+        Variant(NONE, "public", query="q=marmelade+walrus"),
+        Variant(NONE, "public", query="q=Zanzibar+quokka+plan"),
     ],
     "community:category": [Variant(lambda w: {"slug": w.category.slug}, "public")],
     "community:tags": [Variant(NONE, "public")],
@@ -235,6 +249,11 @@ ROUTES: dict[str, list[Variant]] = {
     "kudos:award": [Variant(NONE, "staff")],
     # --- escalation (the staff pages)
     "escalation:queue": [Variant(NONE, "staff"), Variant(NONE, "staff", query="status=")],
+    "escalation:bulk": [Variant(NONE, "action", outsiders=NOT_STAFF)],
+    "escalation:macros": [Variant(NONE, "staff")],
+    "escalation:macro_new": [Variant(NONE, "staff")],
+    "escalation:macro_edit": [Variant(lambda w: {"pk": w.macro.pk}, "staff")],
+    "escalation:macro_delete": [Variant(lambda w: {"pk": w.macro.pk}, "action", outsiders=NOT_STAFF)],
     "escalation:ticket": [Variant(T, "staff")],
     "escalation:claim": [Variant(T, "action", outsiders=NOT_STAFF)],
     "escalation:note": [Variant(T, "action", outsiders=NOT_STAFF)],
@@ -246,6 +265,7 @@ ROUTES: dict[str, list[Variant]] = {
     "notifications:list": [Variant(NONE, "member")],
     "notifications:read": [Variant(lambda w: {"pk": _notification_of(w.asker)}, "action", outsiders=PRIVATE)],
     "notifications:read_all": [Variant(NONE, "action")],
+    "notifications:dropdown": [Variant(NONE, "member")],
     "notifications:unsubscribe": [
         Variant(lambda w: {"token": _unsubscribe_token(w.asker)}, "public"),
         Variant(lambda w: {"token": "not-a-signed-token"}, "public", expect={r: {400} for r in ROLES}),
