@@ -236,7 +236,7 @@ def query_count(client, url: str) -> int:
 
 
 def search_words() -> list[str]:
-    from escalation.management.commands.seed_bench import PRODUCTS
+    from devtools.management.commands.seed_bench import PRODUCTS
 
     return [f"{PRODUCTS[(i * 7) % len(PRODUCTS)]} {PRODUCTS[(i * 11 + 3) % len(PRODUCTS)]}" for i in range(40)]
 
@@ -325,7 +325,7 @@ def main() -> None:
     from django.test import Client
 
     from community.models import Answer, Thread
-    from escalation.management.commands.seed_bench import HOT_TITLE
+    from devtools.management.commands.seed_bench import HOT_TITLE
 
     hot = Thread.objects.get(title=HOT_TITLE)
     questions = Thread.objects.count()

@@ -120,6 +120,13 @@ class Thread(models.Model):
             ),
             models.Index(fields=["category", "-last_activity_at"], name="thread_category_activity"),
             models.Index(fields=["author", "-created_at"], name="thread_author_created"),
+            # The deflection report's cohort scans (reports.selectors): covering on PostgreSQL so
+            # they are index-only; built concurrently by community/migrations/0006.
+            models.Index(
+                fields=["created_at"],
+                include=["id", "category", "is_deleted", "author", "solution", "first_answer_at", "solved_at"],
+                name="report_thread_cohort",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -171,6 +178,10 @@ class Answer(models.Model):
         indexes = [
             models.Index(fields=["thread", "created_at"], name="answer_thread_created"),
             models.Index(fields=["author", "-created_at"], name="answer_author_created"),
+            # The deflection report's answer counts (reports.selectors); see Thread's.
+            models.Index(
+                fields=["created_at"], include=["id", "thread", "author", "is_deleted"], name="report_answer_created"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "escalation",
     "notifications",
     "reports",
+    # Developer commands (seed_demo, seed_bench); they use every app above.
+    "devtools",
     # console: after the apps whose admin pages it audits (see console/receivers.py).
     "console",
 ]
@@ -74,7 +76,6 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "kudos.middleware.KudosMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

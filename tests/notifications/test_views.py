@@ -245,3 +245,22 @@ def test_the_bell_opens_a_dropdown_with_the_latest_notifications_one_line_each(c
 def test_the_dropdown_needs_a_member(client):
     response = client.get("/notifications/dropdown/")
     assert response.status_code == 302
+
+
+# --- A new rank is told once ----------------------------------------------------------------------
+
+
+def test_a_new_rank_is_told_by_the_notification_alone_not_again_by_a_flash_message(
+    client, member, django_capture_on_commit_callbacks
+):
+    from kudos.services import award_points
+    from tests.factories import StaffFactory
+
+    with django_capture_on_commit_callbacks(execute=True):
+        award_points(staff=StaffFactory(), member=member, points=50, note="Great help")
+    client.force_login(member)
+    page = client.get(reverse("community:home")).content.decode()
+    assert "Congratulations" not in page
+    listing = client.get(reverse("notifications:list")).content.decode()
+    assert len(re.findall(r'class="notification-text"[^\n]*?You reached the rank “Contributor”', listing)) == 1
+    assert Notification.objects.filter(recipient=member, kind=Kind.RANK).count() == 1

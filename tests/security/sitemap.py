@@ -65,7 +65,7 @@ OUTSIDERS = ("anonymous", "other")  # neither the private thread's author nor st
 def build_world() -> World:
     """The objects the security tests need, made through the real services (so every app's
     receivers ran: the private thread has its ticket, points were credited, emails sent)."""
-    from community import services
+    from community import moderation, services
     from escalation import services as escalation
     from escalation.models import Channel, Ticket
     from tests.factories import AdminFactory, CategoryFactory, StaffFactory, UserFactory
@@ -98,7 +98,7 @@ def build_world() -> World:
     private_answer = escalation.answer_ticket(ticket_id=ticket.pk, staff=staff, body=PRIVATE_ANSWER)
     from community.models import Flag
 
-    services.flag_post(user=other, post=public_answer, reason=Flag.Reason.values[0], note="Looks off")
+    moderation.flag_post(user=other, post=public_answer, reason=Flag.Reason.values[0], note="Looks off")
     channel = Channel.objects.create(name="Billing desk", instructions="Write to billing.", link="https://example.com")
     from django.contrib.auth.models import Group
 
