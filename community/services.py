@@ -480,3 +480,25 @@ def ask_for_more_help(*, user, thread: Thread) -> Thread:
     _bump_thread(thread, last_activity_at=timezone.now())
     events.help_still_needed.send(sender=Thread, thread=thread, user=user)
     return thread
+
+
+# --- Settings --------------------------------------------------------------------------------
+
+FLAG_THRESHOLD_MAX = 100
+
+
+@transaction.atomic
+def set_flag_threshold(*, threshold: int) -> tuple["CommunitySettings", int]:
+    """Set how much flag weight hides a post; returns (settings, previous threshold). Posts
+    already hidden stay hidden; the new threshold counts from the next flag."""
+    from community.models import CommunitySettings
+
+    if threshold is None or not 1 <= threshold <= FLAG_THRESHOLD_MAX:
+        raise ValidationError(f"The flag threshold must be between 1 and {FLAG_THRESHOLD_MAX}.")
+    CommunitySettings.load()
+    row = CommunitySettings.objects.select_for_update().get(pk=1)
+    previous = row.flag_threshold
+    if previous != threshold:
+        row.flag_threshold = threshold
+        row.save(update_fields=["flag_threshold"])
+    return row, previous

@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "api",
     # Developer commands (seed_demo, seed_bench); they use every app above.
     "devtools",
+    # console: after the apps whose admin pages it audits (see console/receivers.py).
+    "console",
 ]
 
 MIDDLEWARE = [

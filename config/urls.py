@@ -20,6 +20,7 @@ urlpatterns = [
     path("staff/voting-rings/", include("kudos.staff_urls")),
     path("staff/", include("escalation.urls")),
     path("kudos/", include("kudos.urls")),
+    path("manage/", include("console.urls")),
     path("", include("notifications.urls")),
     path("api/v1/", include("api.urls")),  # issue 17
     path("", include("api.site_urls")),

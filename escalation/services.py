@@ -666,3 +666,71 @@ def bulk_update_tickets(
         else:
             done.append(ticket_id)
     return done, refused
+
+
+# --- Settings: policies and channels (edited on /manage/ and in the admin) ------------------------
+
+
+@transaction.atomic
+def save_policy(
+    *, category_id: int | None, answer_within_minutes: int, solve_within_minutes: int, staff_response_minutes: int
+) -> EscalationPolicy:
+    """Set the default policy (``category_id`` None) or a category's own, creating it if
+    needed; the row is locked while it changes. Applies to timers set from now on: deadlines
+    already running keep their due times."""
+    values = {
+        "answer_within_minutes": answer_within_minutes,
+        "solve_within_minutes": solve_within_minutes,
+        "staff_response_minutes": staff_response_minutes,
+    }
+    if any(v is None or v <= 0 for v in values.values()):
+        raise ValidationError("Every duration must be longer than zero.")
+    lookup = {"is_default": True} if category_id is None else {"category_id": category_id}
+    policy = EscalationPolicy.objects.select_for_update().order_by("pk").filter(**lookup).first()
+    if policy is None:
+        try:
+            with transaction.atomic():
+                return EscalationPolicy.objects.create(
+                    is_default=category_id is None, category_id=category_id, **values
+                )
+        except IntegrityError:
+            policy = EscalationPolicy.objects.select_for_update().order_by("pk").get(**lookup)
+    for name, value in values.items():
+        setattr(policy, name, value)
+    policy.save(update_fields=list(values))
+    return policy
+
+
+@transaction.atomic
+def delete_policy(*, category_id: int) -> EscalationPolicy | None:
+    """Drop a category's own policy so it uses the default again; None when it had none."""
+    policy = EscalationPolicy.objects.select_for_update().order_by("pk").filter(category_id=category_id).first()
+    if policy is None:
+        return None
+    policy.delete()
+    return policy
+
+
+CHANNEL_FIELDS = ("name", "instructions", "link", "is_active", "position")
+
+
+@transaction.atomic
+def save_channel(*, channel_id: int | None, values: dict) -> Channel:
+    """Create or change a redirect channel (locked while it changes). Names are unique."""
+    if channel_id is None:
+        channel = Channel()
+    else:
+        channel = Channel.objects.select_for_update().get(pk=channel_id)
+    for name in CHANNEL_FIELDS:
+        if name in values:
+            setattr(channel, name, values[name])
+    channel.name = (channel.name or "").strip()
+    if Channel.objects.filter(name__iexact=channel.name).exclude(pk=channel.pk).exists():
+        raise ValidationError({"name": f"There is already a channel called {channel.name}."})
+    channel.full_clean(validate_unique=False)
+    try:
+        with transaction.atomic():
+            channel.save()
+    except IntegrityError:
+        raise ValidationError({"name": f"There is already a channel called {channel.name}."}) from None
+    return channel

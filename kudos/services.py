@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from community import pagecache, privacy
 from kudos.events import rank_reached
-from kudos.models import LedgerEntry, PointRule, RankNotice, Reason
+from kudos.models import LedgerEntry, PointRule, Rank, RankNotice, Reason
 from kudos.selectors import bump_rank_version, rank_table
 
 AWARD_LIMIT = 100_000
@@ -142,7 +142,9 @@ def credit_points(
 
 
 @transaction.atomic
-def reverse_points(*, reason: str, source_key: str, cause: str, actor=None, note: str = "") -> LedgerEntry | None:
+def reverse_points(
+    *, reason: str, source_key: str, cause: str, actor=None, note: str = ""
+) -> LedgerEntry | None:
     """Take back the active credit for this key, if any, with a negative row of its own.
 
     Takes back what was credited, not what the rule gives today. Returns None when there is
@@ -230,6 +232,14 @@ def award_points(*, staff, member, points: int, note: str, key: str | None = Non
     """
     if staff is None or not staff.is_authenticated or not staff.is_staff:
         raise PermissionDenied("Only staff can award points.")
+    return grant_points(actor=staff, member=member, points=points, note=note, key=key)
+
+
+@transaction.atomic
+def grant_points(*, actor, member, points: int, note: str, key: str | None = None) -> LedgerEntry:
+    """Give (or take) points with a reason, through the ledger. The caller has checked that
+    ``actor`` may (staff on /kudos/award/, a community manager on /manage/); idempotent per
+    ``key`` like award_points."""
     note = (note or "").strip()
     if not note:
         raise ValidationError("Say why you are awarding these points; the member sees the reason.")
@@ -249,7 +259,7 @@ def award_points(*, staff, member, points: int, note: str, key: str | None = Non
         reason=Reason.STAFF_AWARD,
         source_key=source_key,
         points=points,
-        actor=staff,
+        actor=actor,
         note=note,
     )
     if entry is None:
@@ -267,6 +277,154 @@ def ranks_changed(**kwargs) -> None:
     transaction.on_commit(bump_rank_version)
     # Badges on cached pages and fragments are stale everywhere.
     pagecache.site_changed()
+
+
+class RankLadderError(ValidationError):
+    """A rank change that would break the ladder, said in plain words."""
+
+
+def lock_ranks() -> list[Rank]:
+    """Every rank, locked (SELECT ... FOR UPDATE) in threshold order until the transaction
+    ends: two edits of the ladder run one after the other, each seeing the other's result."""
+    return list(Rank.objects.select_for_update().order_by("min_points", "pk"))
+
+
+RANK_FIELDS = (
+    "name", "min_points", "colour", "description", "questions_per_day", "answers_per_day",
+    "links_per_day", "seconds_between_posts", "flag_weight", "can_retag",
+)
+
+
+def check_ladder(*, others, name: str, min_points: int | None, original_min: int | None) -> None:
+    """Raise RankLadderError, in plain words, when a rank called ``name`` at ``min_points``
+    does not fit among ``others`` (the other ranks, objects with .name and .min_points): an
+    edited threshold (``original_min`` set) stays between its neighbours, so the ladder keeps
+    its order; every rank has its own threshold and name. Used by save_rank under the lock
+    and by previews while a threshold is typed."""
+    others = sorted(others, key=lambda r: r.min_points)
+    name = (name or "").strip()
+    if not name:
+        raise RankLadderError({"name": "Give the rank a name."})
+    if any(r.name.casefold() == name.casefold() for r in others):
+        raise RankLadderError({"name": f"There is already a rank called {name}."})
+    if min_points is None or min_points < 0:
+        raise RankLadderError({"min_points": "A threshold can't be below 0 points."})
+    same = next((r for r in others if r.min_points == min_points), None)
+    if same is not None:
+        raise RankLadderError(
+            {"min_points": f"{same.name} already starts at {same.min_points:,} points; each rank needs its own threshold."}
+        )
+    if original_min is None:
+        return
+    below = [r for r in others if r.min_points < original_min]
+    above = [r for r in others if r.min_points > original_min]
+    if below and min_points <= below[-1].min_points:
+        lower = below[-1]
+        raise RankLadderError(
+            {"min_points": f"{name} must need more points than {lower.name} ({lower.min_points:,})."}
+        )
+    if above and min_points >= above[0].min_points:
+        upper = above[0]
+        raise RankLadderError(
+            {"min_points": f"{name} must need fewer points than {upper.name} ({upper.min_points:,})."}
+        )
+
+
+@transaction.atomic
+def save_rank(*, rank_id: int | None, values: dict) -> Rank:
+    """Create a rank (``rank_id`` None) or change one, under the lock of the whole rank table
+    (lock_ranks), so two concurrent edits can never leave two ranks on one threshold (the
+    unique constraint on min_points is the last word; a lost race reads as the plain error).
+    Every process shows the new badges on its next request (ranks_changed via post_save)."""
+    ranks = lock_ranks()
+    if rank_id is None:
+        rank, original_min = Rank(), None
+    else:
+        rank = next((r for r in ranks if r.pk == rank_id), None)
+        if rank is None:
+            raise RankLadderError("This rank was deleted in the meantime.")
+        original_min = rank.min_points
+    for field_name in RANK_FIELDS:
+        if field_name in values:
+            setattr(rank, field_name, values[field_name])
+    rank.name = (rank.name or "").strip()
+    check_ladder(
+        others=[r for r in ranks if r.pk != rank.pk], name=rank.name, min_points=rank.min_points,
+        original_min=original_min,
+    )
+    rank.full_clean(validate_unique=False, validate_constraints=False)
+    try:
+        with transaction.atomic():
+            rank.save()
+    except IntegrityError:
+        raise RankLadderError({"min_points": "Another rank already starts at this threshold."}) from None
+    return rank
+
+
+@transaction.atomic
+def delete_rank(*, rank_id: int) -> Rank:
+    """Remove a rank from the ladder (members fall to the rank below); the table is locked
+    like save_rank. The lowest rank stays while others exist, so nobody is left rankless by
+    accident."""
+    ranks = lock_ranks()
+    rank = next((r for r in ranks if r.pk == rank_id), None)
+    if rank is None:
+        raise RankLadderError("This rank was already deleted.")
+    if len(ranks) > 1 and ranks[0].pk == rank.pk:
+        raise RankLadderError(
+            f"{rank.name} is the first rank; give {ranks[1].name} its threshold or delete the others first."
+        )
+    deleted = Rank(pk=rank.pk, **{f: getattr(rank, f) for f in RANK_FIELDS})
+    rank.delete()
+    return deleted
+
+
+# --- Point rules -------------------------------------------------------------------------------
+
+RECOMPUTE_PREFIX = "recompute:"
+
+
+@transaction.atomic
+def set_rule_points(*, action: str, points: int) -> tuple[PointRule, int]:
+    """Set the points one automatic action gives from now on; returns (rule, previous points).
+    Credits already in the ledger keep what they gave (see recompute_points)."""
+    rule = PointRule.objects.select_for_update().get(action=action)
+    previous = rule.points
+    if previous != points:
+        rule.points = points
+        rule.save(update_fields=["points"])
+    return rule, previous
+
+
+@transaction.atomic
+def recompute_points(*, actor, key: str, targets: dict[int, int]) -> tuple[int, int]:
+    """Bring each member's total to ``targets[user_id]`` with one Correction entry each
+    (reason RECONCILE, source key ``recompute:<key>:<user>``), so the ledger explains the
+    change and a replayed request credits nothing twice. Returns (members changed, net points).
+    """
+    User = get_user_model()
+    changed = net = 0
+    members = User.objects.in_bulk(list(targets))
+    for user_id in sorted(targets):
+        member = members.get(user_id)
+        if member is None:
+            continue
+        current = User.objects.select_for_update().filter(pk=user_id).values_list("points", flat=True).get()
+        delta = targets[user_id] - current
+        if not delta:
+            continue
+        entry = credit_points(
+            recipient=member,
+            reason=Reason.RECONCILE,
+            source_key=f"{RECOMPUTE_PREFIX}{key}:{user_id}",
+            points=delta,
+            actor=actor,
+            note="Recomputed with the current point rules",
+        )
+        if entry is not None:
+            changed += 1
+            net += delta
+    return changed, net
 
 
 # --- Reconcile ---------------------------------------------------------------------------------
@@ -317,6 +475,13 @@ def fix_drift(*, user_id: int) -> int:
 
 __all__ = [
     "award_points",
+    "check_ladder",
+    "delete_rank",
+    "grant_points",
+    "lock_ranks",
+    "recompute_points",
+    "save_rank",
+    "set_rule_points",
     "credit_points",
     "find_drift",
     "fix_drift",

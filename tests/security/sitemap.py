@@ -11,6 +11,8 @@ To cover a new URL add an entry to ROUTES: its name, how to fill its arguments f
 - "member": signed-in members (anonymous visitors are sent to sign in).
 - "owner": a private thread's author and staff; everyone else gets 404.
 - "staff": staff only (404 or 403 for everyone else).
+- "manager": community managers (and superusers) only: anonymous visitors are sent to sign in,
+  every other role gets 403.
 - "action": POST only; a GET is refused with 405 (or sends an anonymous visitor to sign in).
   ``outsiders`` are the roles that must be refused a POST (404, 403 or sign-in), changing
   nothing in the database; edit pages take them too.
@@ -50,13 +52,14 @@ class World:
     note: Any
     channel: Any
     api_token: Any = None  # the asker's personal API token (issue 17)
+    manager: Any = None  # a customer in the "Community managers" group (console)
     macro: Any = None  # a saved reply staff shared
 
     def user(self, role: str):
         return None if role == "anonymous" else getattr(self, role)
 
 
-ROLES = ("anonymous", "asker", "other", "staff", "admin")
+ROLES = ("anonymous", "asker", "other", "staff", "admin", "manager")
 OUTSIDERS = ("anonymous", "other")  # neither the private thread's author nor staff
 
 
@@ -104,11 +107,17 @@ def build_world() -> World:
     from api.services import create_token
 
     api_token, _clear = create_token(user=asker, name="Asker's script", scopes=["read", "write"])
+
+    from django.contrib.auth.models import Group
+
+    manager = UserFactory(username="keeper", display_name="Keeper")
+    manager.groups.add(Group.objects.get(name="Community managers"))
     from escalation.macros import create_macro
 
     macro = create_macro(staff=staff, title="Refund on its way", body="Hi {asker_name}, the refund is on its way.",
                          shared=True)
     return World(
+        manager=manager,
         macro=macro,
         category=category,
         asker=asker,
@@ -144,7 +153,20 @@ QA = lambda w: {"pk": w.private_answer.pk}  # noqa: E731
 T = lambda w: {"pk": w.ticket.pk}  # noqa: E731
 NONE = lambda w: {}  # noqa: E731
 PRIVATE = ("anonymous", "other")
-NOT_STAFF = ("anonymous", "asker", "other")
+NOT_STAFF = ("anonymous", "asker", "other", "manager")
+NOT_MANAGER = ("anonymous", "asker", "other", "staff")
+
+def _rank_pk(top: bool = False) -> int:
+    from kudos.models import Rank
+
+    return Rank.objects.order_by("-min_points" if top else "min_points").values_list("pk", flat=True)[0 if top else 1]
+
+
+def _credit_of(user) -> int:
+    from kudos.models import LedgerEntry
+
+    return LedgerEntry.objects.filter(recipient=user, reversal_of__isnull=True).values_list("pk", flat=True)[0]
+
 
 def _notification_of(user) -> int:
     from notifications.models import Notification
@@ -180,7 +202,7 @@ ROUTES: dict[str, list[Variant]] = {
     "community:me_too": [Variant(P, "action"), Variant(Q, "action", outsiders=PRIVATE)],
     "community:still_need_help": [Variant(Q, "action", outsiders=PRIVATE)],
     "community:edit_question": [
-        Variant(P, "member", expect={"asker": {403}}),  # the public thread is other's
+        Variant(P, "member", expect={"asker": {403}, "manager": {403}}),  # the public thread is other's
         Variant(Q, "owner", outsiders=PRIVATE),
     ],
     "community:delete_question": [Variant(P, "action", outsiders=("anonymous", "asker"), refused_with_redirect=True), Variant(Q, "action", outsiders=PRIVATE)],
@@ -191,7 +213,7 @@ ROUTES: dict[str, list[Variant]] = {
     "community:vote": [Variant(PA, "action"), Variant(QA, "action", outsiders=PRIVATE)],
     "community:accept": [Variant(PA, "action", outsiders=("anonymous", "asker"), refused_with_redirect=True), Variant(QA, "action", outsiders=PRIVATE)],
     "community:edit_answer": [
-        Variant(PA, "member", expect={"other": {403}}),  # the public answer is asker's
+        Variant(PA, "member", expect={"other": {403}, "manager": {403}}),  # the public answer is asker's
         Variant(QA, "owner", expect={"asker": {403}}, outsiders=("anonymous", "asker", "other")),
     ],
     "community:delete_answer": [Variant(PA, "action", outsiders=("anonymous", "other"), refused_with_redirect=True), Variant(QA, "action", outsiders=PRIVATE)],
@@ -289,6 +311,39 @@ ROUTES: dict[str, list[Variant]] = {
     "api:ticket_notes": [Variant(T, "action", outsiders=NOT_STAFF)],
     "api_tokens:list": [Variant(NONE, "member")],
     "api_tokens:revoke": [Variant(lambda w: {"pk": w.api_token.pk}, "action", outsiders=PRIVATE)],
+    # --- console (the community manager's /manage/ pages)
+    **{
+        name: [Variant(NONE, "manager")]
+        for name in ("console:home", "console:ranks", "console:rank_add", "console:point_rules",
+                     "console:escalation", "console:policy_default", "console:channel_add",
+                     "console:audit", "console:audit_csv")
+    },
+    "console:rank_edit": [Variant(lambda w: {"pk": _rank_pk()}, "manager")],
+    "console:policy_category": [Variant(lambda w: {"slug": w.category.slug}, "manager")],
+    "console:channel_edit": [Variant(lambda w: {"pk": w.channel.pk}, "manager")],
+    "console:members": [Variant(NONE, "manager"), Variant(NONE, "manager", query="q=ask")],
+    "console:member": [
+        Variant(lambda w: {"username": w.asker.username}, "manager"),
+        Variant(lambda w: {"username": w.staff.username}, "manager"),
+    ],
+    **{
+        name: [Variant(kwargs, "action", outsiders=NOT_MANAGER)]
+        for name, kwargs in (
+            ("console:rank_add_preview", NONE),
+            ("console:rank_preview", lambda w: {"pk": _rank_pk()}),
+            ("console:rank_delete", lambda w: {"pk": _rank_pk(top=True)}),
+            ("console:point_rules_preview", NONE),
+            ("console:recompute", NONE),
+            ("console:policy_preview", NONE),
+            ("console:policy_delete", lambda w: {"slug": w.category.slug}),
+            ("console:flag_threshold", NONE),
+            ("console:member_award", lambda w: {"username": w.other.username}),
+            ("console:member_reverse", lambda w: {"username": w.asker.username, "entry_id": _credit_of(w.asker)}),
+            ("console:member_suspend", lambda w: {"username": w.other.username}),
+            ("console:member_reinstate", lambda w: {"username": w.other.username}),
+            ("console:member_role", lambda w: {"username": w.other.username}),
+        )
+    },
 }
 
 # allauth's own pages (sign in, sign up, password reset, re-authentication...): what each role
@@ -446,6 +501,18 @@ def post_data(world: World) -> dict:
         "kind": "answer",
         "members": f"{world.asker.pk},{world.other.pk}",
         "reason": "Outsiders reversing points",
+        # console: a rank edit, a point rule, a policy, a role change that would all succeed
+        "name": "Outsider rank",
+        "min_points": "7",
+        "colour": "#1f5fbf",
+        "answer_within": "2", "answer_within_unit": "hours",
+        "solve_within": "3", "solve_within_unit": "days",
+        "staff_response": "8", "staff_response_unit": "hours",
+        "flag_threshold": "9",
+        "confirm": "on",
+        "role": "manager",
+        "grant": "1",
+        "answer_upvoted": "99",
     }
 
 
@@ -453,11 +520,26 @@ def database_fingerprint() -> tuple:
     """Everything an outsider's request could change, in one comparable value."""
     from community.models import Answer, AnswerVote, Flag, MeToo, Revision, Thread
     from escalation.models import Ticket, TicketEvent, TicketNote
+    from django.contrib.auth import get_user_model
+
     from api.models import ApiToken
-    from kudos.models import LedgerEntry
+    from community.models import CommunitySettings
+    from console.models import AuditEntry
+    from escalation.models import Channel, EscalationPolicy
+    from kudos.models import LedgerEntry, PointRule, Rank
 
     return (
         tuple(ApiToken.objects.order_by("pk").values_list("pk", "revoked_at")),
+        # console's settings and roles
+        tuple(Rank.objects.order_by("pk").values_list("pk", "name", "min_points", "colour")),
+        tuple(PointRule.objects.order_by("pk").values_list("pk", "points")),
+        tuple(EscalationPolicy.objects.order_by("pk").values_list(
+            "pk", "answer_within_minutes", "solve_within_minutes", "staff_response_minutes")),
+        tuple(Channel.objects.order_by("pk").values_list("pk", "name", "is_active")),
+        tuple(CommunitySettings.objects.values_list("flag_threshold")),
+        tuple(get_user_model().objects.order_by("pk").values_list("pk", "is_active", "is_staff", "points")),
+        tuple(get_user_model().groups.through.objects.order_by("pk").values_list("user_id", "group_id")),
+        AuditEntry.objects.count(),
         tuple(Thread.objects.order_by("pk").values_list(
             "pk", "title", "body", "is_deleted", "is_hidden", "is_private", "solution_id", "answer_count",
             "me_too_count", "version")),

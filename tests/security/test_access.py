@@ -65,6 +65,10 @@ def expected_statuses(audience: str, role: str) -> set[int]:
         if role in ("staff", "admin"):
             return {200}
         return {302, 403, 404}
+    if audience == "manager":
+        if role == "anonymous":
+            return {302}
+        return {200} if role in ("manager", "admin") else {403}
     if audience == "action":
         return {302, 405} if role == "anonymous" else {405}
     raise AssertionError(f"unknown audience {audience}")
@@ -160,7 +164,7 @@ def test_the_admin_answers_only_staff_and_its_models_only_admins(world, role):
             ok = status in (200, 302)
         elif pattern.name == "admin:logout":
             ok = status in (302, 405)
-        elif role in ("anonymous", "asker", "other"):
+        elif role in ("anonymous", "asker", "other", "manager"):
             ok = status == 302 and response["Location"].startswith(ADMIN_LOGIN)
         elif role == "staff":  # staff without model permissions: the admin shows them nothing
             ok = status in (200, 302, 403, 404)
@@ -176,7 +180,7 @@ def test_the_admin_answers_only_staff_and_its_models_only_admins(world, role):
         if not ok:
             hint = " (a ModelAdmin's has_*_permission must also ask super())" if role == "staff" else ""
             problems.append(f"{role} GET {url} ({pattern.key}): {status}{hint}")
-        if role in ("anonymous", "asker", "other"):
+        if role in ("anonymous", "asker", "other", "manager"):
             assert_no_leak(role, url, response.content.decode(errors="replace"))
     assert not problems, "\n".join(problems)
 
@@ -188,7 +192,7 @@ def test_an_admin_sees_the_private_thread_in_the_admin(world):
     assert world.private_thread.title in response.content.decode()
 
 
-@pytest.mark.parametrize("role", ["anonymous", "asker", "other"])
+@pytest.mark.parametrize("role", ["anonymous", "asker", "other", "staff", "manager"])
 def test_outsiders_posting_to_private_or_staff_actions_change_nothing(world, role):
     client = client_for(world, role)
     problems = []

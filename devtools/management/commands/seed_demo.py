@@ -21,7 +21,11 @@ DEMO_ACCOUNTS = [
     ("helper", "Harper Helper", "helper@example.com", "helper-demo-pw", False, False),
     ("staff", "Sam from Support", "staff@example.com", "staff-demo-pw", True, False),
     ("admin", "Alex Admin", "admin@example.com", "admin-demo-pw", True, True),
+    ("manager", "Morgan Manager", "manager@example.com", "manager-demo-pw", False, False),
 ]
+# Demo accounts given the community-manager role (/manage/): the group made by console's migration.
+MANAGERS = {"manager"}
+MANAGERS_GROUP = "Community managers"
 
 CATEGORIES = [
     ("Getting started", "getting-started", "Setting up your account and your first steps."),
@@ -44,7 +48,7 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS("Demo data created."))
         self.stdout.write("\nDemo accounts (sign in with the email address):")
         for username, _name, email, password, is_staff, is_superuser in DEMO_ACCOUNTS:
-            role = "admin" if is_superuser else "staff" if is_staff else "customer"
+            role = "admin" if is_superuser else "staff" if is_staff else "manager" if username in MANAGERS else "customer"
             self.stdout.write(f"  {role:<9} {email:<24} password: {password}")
         self.stdout.write("")
 
@@ -64,6 +68,12 @@ class Command(BaseCommand):
                 date_joined=timezone.now() - timedelta(days=30),
             )
             EmailAddress.objects.create(user=user, email=email, primary=True, verified=True)
+            if username in MANAGERS:
+                from django.contrib.auth.models import Group
+
+                group = Group.objects.filter(name=MANAGERS_GROUP).first()
+                if group is not None:
+                    user.groups.add(group)
         for position, (name, slug, description) in enumerate(CATEGORIES):
             Category.objects.create(name=name, slug=slug, description=description, position=position)
         self._seed_community(User)
