@@ -68,7 +68,12 @@ def start_provider(tmp_dir: Path, members: dict, *, callbacks=(CALLBACK,)) -> Pr
     if not selector.select(timeout=60) or process.stdout.readline().strip() != "ready":
         process.kill()
         raise RuntimeError(f"the test OIDC provider did not start: {process.stderr.read()[-2000:]}")
-    return Provider(process=process, base_url=f"http://127.0.0.1:{port}")
+    started = Provider(process=process, base_url=f"http://127.0.0.1:{port}")
+    # Warm it up: a fresh process's first requests load Django's URL conf and templates, which
+    # on a busy machine can outlast allauth's 5-second timeout for the discovery document.
+    for path in ("/o/.well-known/openid-configuration", "/o/.well-known/jwks.json", "/login/"):
+        requests.get(started.base_url + path, timeout=60)
+    return started
 
 
 def sign_in_at_provider(authorize_url: str, *, username: str, password: str) -> str:
