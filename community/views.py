@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from community import permissions, privacy, services
 from community.pagecache import THREAD, anonymous_page, cached_for_lists
 from community.forms import AnswerForm, QuestionForm
-from community.hooks import thread_notices
+from community.hooks import answer_labels, thread_notices
 from community.limits import PostingLimitReached
 from community.markdown import render as render_markdown
 from community.models import Answer, AnswerVote, Category, Flag, MeToo, Revision, Thread
@@ -120,7 +120,9 @@ def _thread_context(request: HttpRequest, thread: Thread, *, answer_form: Answer
             else:
                 revisions_by_answer.setdefault(revision.answer_id, []).append(revision)
     can_accept = permissions.can_accept(user, thread)
+    labels = answer_labels(thread=thread, answers=answers)
     for answer in answers:
+        answer.labels = labels.get(answer.pk, [])
         answer.thread = thread
         answer.is_solution = answer.pk == thread.solution_id
         answer.viewer_voted = answer.pk in voted

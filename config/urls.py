@@ -7,6 +7,8 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("staff/report/", include("reports.urls")),
     path("staff/", include("escalation.urls")),
+    # The experts tier: /experts/... for members and experts, /staff/experts/... for staff.
+    path("", include("experts.urls")),
     path("kudos/", include("kudos.urls")),
     path("", include("notifications.urls")),
     path("", include("community.urls")),

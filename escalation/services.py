@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from community.models import Thread
 from config.tasks import enqueue_on_commit
-from escalation import events
+from escalation import diversion, events
 from escalation.models import (
     Channel,
     Deadline,
@@ -186,6 +186,8 @@ def escalate_thread(
 def _escalate_deadline(deadline: Deadline, *, now: datetime) -> None:
     """Escalate one due timer whose row the caller holds FOR UPDATE, or clear it when the
     thread no longer needs it (answered, solved, deleted). Marks the row done either way."""
+    if _divert([deadline], now=now):
+        return
     thread = deadline.thread
     needed = not thread.is_deleted and (
         thread.first_answer_at is None if deadline.kind == Deadline.Kind.FIRST_ANSWER else thread.solution_id is None
@@ -228,6 +230,23 @@ def sweep_due_deadlines(*, now: datetime | None = None, batch_size: int = SWEEP_
     return handled
 
 
+def _divert(deadlines: list[Deadline], *, now: datetime) -> set[int]:
+    """The extension point (escalation.diversion): before due first-answer timers of public
+    threads escalate, a diverter (the experts tier) may take a thread for a window of its own.
+    Such a timer stays pending, due at the window's end. The caller holds the rows. Returns
+    the ids of the timers taken."""
+    candidates = [
+        d for d in deadlines
+        if d.kind == Deadline.Kind.FIRST_ANSWER and not d.thread.is_private and _deadline_needed(d)
+    ]
+    taken = diversion.divert(deadlines=candidates, now=now) if candidates else {}
+    for deadline in candidates:
+        if deadline.pk in taken:
+            Deadline.objects.filter(pk=deadline.pk).update(due_at=taken[deadline.pk])
+            deadline.due_at = taken[deadline.pk]
+    return set(taken)
+
+
 def _deadline_needed(deadline: Deadline) -> bool:
     thread = deadline.thread
     return not thread.is_deleted and (
@@ -249,6 +268,8 @@ def _escalate_batch(batch: list[Deadline], *, now: datetime) -> None:
     cost follows what is due, and a thousand due timers take a handful of round trips, not nine
     each. When a ticket insert collides with one opened meanwhile (a receiver or a countdown
     task), the batch is redone one by one, which settles each collision as before."""
+    diverted = _divert(batch, now=now)
+    batch = [deadline for deadline in batch if deadline.pk not in diverted]
     needed = [deadline for deadline in batch if _deadline_needed(deadline)]
     thread_ids = {deadline.thread_id for deadline in needed}
     active = {ticket.thread_id: ticket for ticket in Ticket.objects.filter(thread_id__in=thread_ids).active()} if thread_ids else {}

@@ -1,0 +1,249 @@
+"""Reads of the experts tier: the thread notice and answer labels (community.hooks), the
+expert's pages, the staff pages and the channel split the deflection report shows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q, Sum
+from django.utils import timezone
+
+from community.models import Thread
+from experts.models import (
+    CategoryProgramme,
+    Claim,
+    Expert,
+    Expertise,
+    ExpertSettings,
+    Offer,
+    PayoutBatch,
+    PayoutEntry,
+    Service,
+    Session,
+)
+from experts.permissions import expert_of
+
+PAID_LABEL = ("Paid expert answer", "badge-paid-expert")
+
+
+def answer_labels(*, thread, answers) -> dict[int, list[tuple[str, str]]]:
+    """{answer_id: [("Paid expert answer", css)]} for the paid expert answers shown. One query."""
+    ids = [a.pk for a in answers]
+    paid = Claim.objects.filter(answer_id__in=ids, status=Claim.Status.ANSWERED).values_list("answer_id", flat=True)
+    return {answer_id: [PAID_LABEL] for answer_id in paid}
+
+
+def thread_notice(*, thread, viewer) -> tuple[str, dict[str, Any]] | None:
+    """The experts panel under a question: the offer's state for the asker and staff, the
+    fee and the claim button for the category's experts, "Get expert help" for the asker.
+    Nothing for anonymous visitors (no query) or on private threads (never offered)."""
+    if viewer is None or not viewer.is_authenticated or thread.is_private:
+        return None
+    offer = (
+        Offer.objects.filter(thread_id=thread.pk)
+        .prefetch_related(
+            Prefetch(
+                "claims",
+                queryset=Claim.objects.filter(status__in=[Claim.Status.ACTIVE, Claim.Status.ANSWERED]).select_related("expert__user"),
+                to_attr="live_claims",
+            )
+        )
+        .first()
+    )
+    is_asker = thread.author_id == viewer.pk
+    expert = expert_of(viewer)
+    is_category_expert = (
+        expert is not None and expert.status == Expert.Status.ACTIVE and not is_asker
+        and Expertise.objects.filter(expert=expert, category_id=thread.category_id, status=Expertise.Status.APPROVED).exists()
+    )
+    context: dict[str, Any] = {"thread": thread, "offer": offer, "is_asker": is_asker, "is_staff": viewer.is_staff,
+                               "is_category_expert": is_category_expert, "now": timezone.now()}
+    if offer is None:
+        if is_asker and not thread.has_solution and Service.objects.filter(is_active=True, category_id=thread.category_id).exists():
+            context["state"] = "book"
+            return "experts/_thread_notice.html", context
+        return None
+    if not (is_asker or viewer.is_staff or is_category_expert):
+        return None
+    claim = offer.live_claims[0] if offer.live_claims else None
+    context.update(
+        state=offer.status, claim=claim,
+        my_claim=claim is not None and expert is not None and claim.expert_id == expert.pk,
+        can_rate=is_asker and claim is not None and claim.status == Claim.Status.ANSWERED and claim.outcome in (
+            Claim.Outcome.ACCEPTED, Claim.Outcome.STAFF_APPROVED) and claim.rating is None,
+    )
+    return "experts/_thread_notice.html", context
+
+
+# --- The expert's pages -------------------------------------------------------------------------
+
+
+def open_offers_for(expert: Expert, *, now: datetime | None = None) -> list[Offer]:
+    """Live offers in the expert's approved categories that they did not ask, soonest end first."""
+    now = now or timezone.now()
+    categories = Expertise.objects.filter(expert=expert, status=Expertise.Status.APPROVED).values("category_id")
+    return list(
+        Offer.objects.filter(status=Offer.Status.OPEN, window_ends_at__gt=now, category_id__in=categories)
+        .filter(thread__is_private=False, thread__is_deleted=False, thread__is_hidden=False)
+        .exclude(thread__author_id=expert.user_id)
+        .select_related("thread", "category")
+        .order_by("window_ends_at", "pk")[:50]
+    )
+
+
+def claims_of(expert: Expert, *, limit: int = 50) -> list[Claim]:
+    return list(
+        Claim.objects.filter(expert=expert).select_related("offer", "offer__thread", "offer__category").order_by("-created_at", "-pk")[:limit]
+    )
+
+
+def sessions_open_for(expert: Expert) -> list[Session]:
+    return list(
+        Session.objects.filter(Session.open_for_q(expert)).exclude(customer_id=expert.user_id)
+        .select_related("service", "category", "service_area").order_by("created_at", "pk")[:50]
+    )
+
+
+def sessions_of_expert(expert: Expert) -> list[Session]:
+    return list(
+        Session.objects.filter(expert=expert).select_related("service", "customer", "service_area")
+        .order_by("-created_at", "-pk")[:50]
+    )
+
+
+def sessions_of_customer(user) -> list[Session]:
+    return list(
+        Session.objects.filter(customer=user).select_related("service", "expert__user", "service_area")
+        .order_by("-created_at", "-pk")[:50]
+    )
+
+
+def earnings_of(expert: Expert, *, limit: int = 200) -> dict[str, Any]:
+    """The earnings page: the balance, totals by kind and the latest ledger rows. Three queries."""
+    from experts.services import ledger_balance_q, payable_earnings
+
+    totals = PayoutEntry.objects.filter(expert=expert).aggregate(**ledger_balance_q())
+    held = payable_earnings().filter(expert=expert).aggregate(s=Sum("amount"))["s"] or Decimal("0")
+    entries = list(
+        PayoutEntry.objects.filter(expert=expert).select_related("claim__offer__thread", "session__service", "batch")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+    return {"totals": totals, "ready": held, "entries": entries}
+
+
+# --- Staff pages --------------------------------------------------------------------------------
+
+
+def roster(*, status: str = "") -> list[Expert]:
+    qs = Expert.objects.select_related("user").prefetch_related(
+        Prefetch("expertise", queryset=Expertise.objects.select_related("category"))
+    )
+    if status:
+        qs = qs.filter(status=status)
+    return list(qs.order_by("status", "-quality_score", "pk")[:500])
+
+
+def roster_counts() -> dict[str, int]:
+    counts = dict(Expert.objects.order_by().values_list("status").annotate(n=Count("pk")))
+    counts[""] = sum(counts.values())
+    return counts
+
+
+def expert_detail(pk: int) -> Expert | None:
+    return (
+        Expert.objects.select_related("user")
+        .prefetch_related(Prefetch("expertise", queryset=Expertise.objects.select_related("category", "decided_by")),
+                          "service_areas")
+        .filter(pk=pk).first()
+    )
+
+
+def paid_answers_for_staff(*, now: datetime | None = None) -> dict[str, list[Claim]]:
+    """Paid answers staff act on: probation reviews, and answers past the waiting days without
+    an accept (staff may approve them)."""
+    from datetime import timedelta
+
+    now = now or timezone.now()
+    days = ExpertSettings.load().approve_after_days
+    base = Claim.objects.filter(status=Claim.Status.ANSWERED).select_related(
+        "expert__user", "offer__thread", "offer__category", "answer")
+    return {
+        "review": list(base.filter(needs_review=Claim.Review.PENDING).order_by("answered_at", "pk")[:100]),
+        "approve": list(base.filter(outcome="", answered_at__lte=now - timedelta(days=days)).order_by("answered_at", "pk")[:100]),
+    }
+
+
+def recent_offers(*, limit: int = 100) -> list[Offer]:
+    return list(Offer.objects.select_related("thread", "category").order_by("-created_at", "-pk")[:limit])
+
+
+def payout_overview() -> dict[str, Any]:
+    from experts.services import payable_earnings
+
+    settings_ = ExpertSettings.load()
+    ready = list(
+        payable_earnings().values("expert_id", "expert__user__display_name", "expert__user__username", "currency")
+        .annotate(total=Sum("amount"), n=Count("pk")).order_by("-total")
+    )
+    for row in ready:
+        row["name"] = row["expert__user__display_name"] or row["expert__user__username"]
+        row["eligible"] = row["currency"] == settings_.currency and row["total"] >= settings_.minimum_payout
+    return {
+        "settings": settings_,
+        "ready": ready,
+        "batches": list(PayoutBatch.objects.select_related("created_by", "paid_by").annotate(
+            experts=Count("entries__expert", distinct=True)).order_by("-created_at", "-pk")[:50]),
+        "owed": Expert.objects.aggregate(s=Sum("balance"))["s"] or Decimal("0"),
+    }
+
+
+def ledger_rows(*, batch: PayoutBatch | None = None):
+    """Ledger rows for the CSV export, oldest first (all of them, or one batch's)."""
+    qs = PayoutEntry.objects.select_related("expert__user", "batch", "claim__offer__thread", "session__service")
+    if batch is not None:
+        qs = qs.filter(batch=batch)
+    return qs.order_by("created_at", "pk")
+
+
+# --- The deflection report's channel split -----------------------------------------------------
+
+
+def channel_split(*, threads, staff_cost: Decimal, currency: str) -> dict[str, Any]:
+    """Resolutions of ``threads`` (a Thread queryset: the report's cohort) by channel, with
+    what each cost: solved by the community (free), by a paid expert (the fees actually
+    earned for them, reversals taken off), by staff (cost per ticket × tickets opened for
+    them); and the savings against a staff-only desk (every solved thread a ticket)."""
+    solved = threads.filter(solution__isnull=False)
+    expert_claims = Claim.objects.filter(
+        offer__thread__in=solved, answer__isnull=False, answer_id=F_solution()
+    )
+    expert_ids = set(expert_claims.values_list("offer__thread_id", flat=True))
+    fee_rows = PayoutEntry.objects.filter(claim__offer__thread__in=solved).values("kind").annotate(s=Sum("amount"))
+    fees = {row["kind"]: row["s"] for row in fee_rows}
+    expert_cost = (fees.get(PayoutEntry.Kind.EARNED) or Decimal("0")) - (fees.get(PayoutEntry.Kind.REVERSAL) or Decimal("0"))
+    by_staff = solved.filter(solution__is_official=True).count()
+    total = solved.count()
+    community = total - by_staff - len(expert_ids)
+    staff_cost_total = staff_cost * by_staff
+    actual = staff_cost_total + expert_cost
+    staff_only = staff_cost * total
+    rows = [
+        {"key": "community", "label": "Community", "resolved": community, "cost": Decimal("0")},
+        {"key": "expert", "label": "Paid expert", "resolved": len(expert_ids), "cost": expert_cost},
+        {"key": "staff", "label": "Staff", "resolved": by_staff, "cost": staff_cost_total},
+    ]
+    for row in rows:
+        row["share"] = round(100 * row["resolved"] / total) if total else 0
+        row["per_resolution"] = (row["cost"] / row["resolved"]).quantize(Decimal("0.01")) if row["resolved"] else None
+    return {
+        "rows": rows, "total": total, "actual_cost": actual, "staff_only_cost": staff_only,
+        "savings": staff_only - actual, "currency": currency,
+    }
+
+
+def F_solution():
+    from django.db.models import F
+
+    return F("offer__thread__solution_id")
