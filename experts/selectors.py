@@ -247,3 +247,15 @@ def F_solution():
     from django.db.models import F
 
     return F("offer__thread__solution_id")
+
+
+def profile_panel_context(*, member, viewer) -> dict[str, Any]:
+    """The "Community expert" panel on an active expert's profile: the badge and the approved
+    categories (public facts). Nothing for anyone else."""
+    expert = Expert.objects.filter(user=member, status=Expert.Status.ACTIVE).first()
+    if expert is None:
+        return {"expert": None}
+    categories = [
+        e.category for e in Expertise.objects.filter(expert=expert, status=Expertise.Status.APPROVED).select_related("category")
+    ]
+    return {"expert": expert, "categories": categories}
