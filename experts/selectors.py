@@ -211,42 +211,45 @@ def ledger_rows(*, batch: PayoutBatch | None = None):
 
 
 def channel_split(*, threads, staff_cost: Decimal, currency: str) -> dict[str, Any]:
-    """Resolutions of ``threads`` (a Thread queryset: the report's cohort) by channel, with
-    what each cost: solved by the community (free), by a paid expert (the fees actually
-    earned for them, reversals taken off), by staff (cost per ticket × tickets opened for
-    them); and the savings against a staff-only desk (every solved thread a ticket)."""
-    solved = threads.filter(solution__isnull=False)
-    expert_claims = Claim.objects.filter(
-        offer__thread__in=solved, answer__isnull=False, answer_id=F_solution()
+    """Resolutions of ``threads`` (a Thread queryset: the report's cohort) by channel, and what
+    each cost. Two queries, whatever the size of the cohort.
+
+    - Paid expert: a paid answer accepted by the asker or approved by staff; its cost is the
+      fees actually earned for the cohort's paid answers (earned minus reversed).
+    - Staff: the accepted answer is from staff; cost = that many tickets × the cost per ticket.
+    - Community: the accepted answer is from anyone else; free.
+    Savings compare with a staff-only desk, where every resolution would be a ticket.
+    """
+    expert_threads = Claim.objects.filter(
+        offer__thread__in=threads, outcome__in=[Claim.Outcome.ACCEPTED, Claim.Outcome.STAFF_APPROVED]
+    ).values("offer__thread_id")
+    not_expert = ~Q(pk__in=expert_threads)
+    counts = threads.aggregate(
+        expert=Count("pk", filter=Q(pk__in=expert_threads)),
+        staff=Count("pk", filter=Q(solution__author__is_staff=True) & not_expert),
+        community=Count("pk", filter=Q(solution__isnull=False, solution__author__is_staff=False) & not_expert),
     )
-    expert_ids = set(expert_claims.values_list("offer__thread_id", flat=True))
-    fee_rows = PayoutEntry.objects.filter(claim__offer__thread__in=solved).values("kind").annotate(s=Sum("amount"))
-    fees = {row["kind"]: row["s"] for row in fee_rows}
+    fees = dict(
+        PayoutEntry.objects.filter(claim__offer__thread__in=threads, kind__in=[PayoutEntry.Kind.EARNED, PayoutEntry.Kind.REVERSAL])
+        .values_list("kind").annotate(s=Sum("amount")).order_by()
+    )
     expert_cost = (fees.get(PayoutEntry.Kind.EARNED) or Decimal("0")) - (fees.get(PayoutEntry.Kind.REVERSAL) or Decimal("0"))
-    by_staff = solved.filter(solution__is_official=True).count()
-    total = solved.count()
-    community = total - by_staff - len(expert_ids)
-    staff_cost_total = staff_cost * by_staff
-    actual = staff_cost_total + expert_cost
-    staff_only = staff_cost * total
+    staff_total = staff_cost * counts["staff"]
     rows = [
-        {"key": "community", "label": "Community", "resolved": community, "cost": Decimal("0")},
-        {"key": "expert", "label": "Paid expert", "resolved": len(expert_ids), "cost": expert_cost},
-        {"key": "staff", "label": "Staff", "resolved": by_staff, "cost": staff_cost_total},
+        {"key": "community", "label": "Community", "resolved": counts["community"], "cost": Decimal("0.00")},
+        {"key": "expert", "label": "Paid expert", "resolved": counts["expert"], "cost": expert_cost},
+        {"key": "staff", "label": "Staff", "resolved": counts["staff"], "cost": staff_total},
     ]
+    total = sum(row["resolved"] for row in rows)
     for row in rows:
         row["share"] = round(100 * row["resolved"] / total) if total else 0
         row["per_resolution"] = (row["cost"] / row["resolved"]).quantize(Decimal("0.01")) if row["resolved"] else None
+    actual = expert_cost + staff_total
+    staff_only = staff_cost * total
     return {
         "rows": rows, "total": total, "actual_cost": actual, "staff_only_cost": staff_only,
         "savings": staff_only - actual, "currency": currency,
     }
-
-
-def F_solution():
-    from django.db.models import F
-
-    return F("offer__thread__solution_id")
 
 
 def profile_panel_context(*, member, viewer) -> dict[str, Any]:
