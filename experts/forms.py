@@ -67,8 +67,13 @@ class DisputeForm(forms.Form):
     )
 
 
+class ServiceChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Service) -> str:
+        return f"{obj.name} — {obj.price} {obj.currency}, {obj.get_mode_display().lower()}, {obj.duration_minutes} min"
+
+
 class SessionRequestForm(forms.Form):
-    service = forms.ModelChoiceField(queryset=Service.objects.filter(is_active=True), empty_label="Choose a service")
+    service = ServiceChoiceField(queryset=Service.objects.filter(is_active=True), empty_label="Choose a service")
     mode = forms.ChoiceField(choices=Session.Mode.choices, widget=forms.RadioSelect, label="Where")
     service_area = forms.ModelChoiceField(
         queryset=ServiceArea.objects.all(), required=False, empty_label="Choose an area",

@@ -26,6 +26,12 @@ from experts.models import (
 from experts.permissions import expert_of
 
 PAID_LABEL = ("Paid expert answer", "badge-paid-expert")
+CENT = Decimal("0.01")
+
+
+def _money(value) -> Decimal:
+    """A sum from the database as an amount with two decimals (SQLite drops trailing zeros)."""
+    return Decimal(value or 0).quantize(CENT)
 
 
 def answer_labels(*, thread, answers) -> dict[int, list[tuple[str, str]]]:
@@ -124,8 +130,8 @@ def earnings_of(expert: Expert, *, limit: int = 200) -> dict[str, Any]:
     """The earnings page: the balance, totals by kind and the latest ledger rows. Three queries."""
     from experts.services import ledger_balance_q, payable_earnings
 
-    totals = PayoutEntry.objects.filter(expert=expert).aggregate(**ledger_balance_q())
-    held = payable_earnings().filter(expert=expert).aggregate(s=Sum("amount"))["s"] or Decimal("0")
+    totals = {k: _money(v) for k, v in PayoutEntry.objects.filter(expert=expert).aggregate(**ledger_balance_q()).items()}
+    held = _money(payable_earnings().filter(expert=expert).aggregate(s=Sum("amount"))["s"])
     entries = list(
         PayoutEntry.objects.filter(expert=expert).select_related("claim__offer__thread", "session__service", "batch")
         .order_by("-created_at", "-pk")[:limit]
@@ -189,13 +195,14 @@ def payout_overview() -> dict[str, Any]:
     )
     for row in ready:
         row["name"] = row["expert__user__display_name"] or row["expert__user__username"]
+        row["total"] = _money(row["total"])
         row["eligible"] = row["currency"] == settings_.currency and row["total"] >= settings_.minimum_payout
     return {
         "settings": settings_,
         "ready": ready,
         "batches": list(PayoutBatch.objects.select_related("created_by", "paid_by").annotate(
             experts=Count("entries__expert", distinct=True)).order_by("-created_at", "-pk")[:50]),
-        "owed": Expert.objects.aggregate(s=Sum("balance"))["s"] or Decimal("0"),
+        "owed": _money(Expert.objects.aggregate(s=Sum("balance"))["s"]),
     }
 
 
@@ -233,7 +240,7 @@ def channel_split(*, threads, staff_cost: Decimal, currency: str) -> dict[str, A
         PayoutEntry.objects.filter(claim__offer__thread__in=threads, kind__in=[PayoutEntry.Kind.EARNED, PayoutEntry.Kind.REVERSAL])
         .values_list("kind").annotate(s=Sum("amount")).order_by()
     )
-    expert_cost = (fees.get(PayoutEntry.Kind.EARNED) or Decimal("0")) - (fees.get(PayoutEntry.Kind.REVERSAL) or Decimal("0"))
+    expert_cost = _money(fees.get(PayoutEntry.Kind.EARNED)) - _money(fees.get(PayoutEntry.Kind.REVERSAL))
     staff_total = staff_cost * counts["staff"]
     rows = [
         {"key": "community", "label": "Community", "resolved": counts["community"], "cost": Decimal("0.00")},

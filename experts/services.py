@@ -906,7 +906,7 @@ def create_payout_batch(*, staff, now: datetime | None = None) -> PayoutBatch:
             for entries in chosen.values() for entry in entries
         ]
         PayoutEntry.objects.bulk_create(rows)
-        PayoutBatch.objects.filter(pk=batch.pk).update(total=sum(r.amount for r in rows))
+        PayoutBatch.objects.filter(pk=batch.pk).update(total=sum((r.amount for r in rows), Decimal("0")).quantize(Decimal("0.01")))
         batch.refresh_from_db()
     return batch
 
