@@ -7,6 +7,7 @@ so what it writes commits or rolls back with the change it reacts to.
 from __future__ import annotations
 
 from community import events
+from community.models import Thread
 from experts import services
 
 
@@ -19,8 +20,21 @@ def on_solution_accepted(sender, *, thread, answer, **kwargs) -> None:
     services.record_solution(thread=thread, answer=answer)
 
 
+def on_question_edited(sender, *, thread, became_private: bool = False, **kwargs) -> None:
+    if became_private:
+        services.withdraw_offer(thread_id=thread.pk)
+
+
+def on_thread_gone(sender, *, post, **kwargs) -> None:
+    if isinstance(post, Thread):
+        services.withdraw_offer(thread_id=post.pk)
+
+
 def connect() -> None:
     pairs = [
+        (events.question_edited, on_question_edited),
+        (events.post_deleted, on_thread_gone),
+        (events.post_removed, on_thread_gone),
         (events.answer_posted, on_answer_posted),
         (events.solution_accepted, on_solution_accepted),
     ]

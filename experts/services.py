@@ -357,9 +357,9 @@ def claim_offer(*, user, offer_id: int, now: datetime | None = None) -> Claim:
         current = Claim.objects.filter(offer=offer, status__in=[Claim.Status.ACTIVE, Claim.Status.ANSWERED]).first()
         if current is not None and current.expert_id == expert.pk:
             return current
-        if current is not None or offer.status != Offer.Status.OPEN:
+        if current is not None or offer.status == Offer.Status.CLAIMED:
             raise ExpertActionError("Another expert has already claimed this question.")
-        if offer.window_ends_at <= now or thread.solution_id is not None:
+        if offer.status != Offer.Status.OPEN or offer.window_ends_at <= now or thread.solution_id is not None:
             raise ExpertActionError("This offer has ended.")
         try:
             with transaction.atomic():
@@ -448,6 +448,21 @@ def expire_offer(*, offer_id: int, now: datetime | None = None) -> Offer | None:
             if not created:
                 TicketEvent.objects.create(ticket=ticket, action=TicketEvent.Action.TIMER, detail=history[:300], created_at=now)
         events.offer_expired.send(sender=Offer, offer=offer)
+    return offer
+
+
+@transaction.atomic(savepoint=False)
+def withdraw_offer(*, thread_id: int, now: datetime | None = None) -> Offer | None:
+    """The thread became private, or was deleted or removed: its live offer is withdrawn and
+    a held claim revoked, so no expert sees or claims it again. Called from experts.receivers
+    inside community's transaction."""
+    now = now or timezone.now()
+    offer = Offer.objects.select_for_update().filter(thread_id=thread_id, status__in=Offer.LIVE).first()
+    if offer is None:
+        return None
+    Claim.objects.filter(offer=offer, status=Claim.Status.ACTIVE).update(status=Claim.Status.REVOKED, ended_at=now)
+    Offer.objects.filter(pk=offer.pk).update(status=Offer.Status.WITHDRAWN, closed_at=now)
+    offer.refresh_from_db()
     return offer
 
 

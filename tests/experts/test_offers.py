@@ -229,3 +229,18 @@ def test_an_offer_email_goes_to_the_expert(category, programme, member, django_c
     with django_capture_on_commit_callbacks(execute=True):
         escalation.sweep_due_deadlines()
     assert any(expert.user.email in m.to and "paid question" in m.subject.lower() for m in mail.outbox)
+
+
+def test_an_offered_question_made_private_is_withdrawn_and_its_claim_revoked(category, programme, member):
+    expert = make_expert(category)
+    thread = offered_thread(member, category)
+    claim = services.claim_offer(user=expert.user, offer_id=thread.expert_offer.pk)
+    community.edit_question(user=member, thread=thread, title=thread.title, body="My card is 4111 1111 1111 1111.")
+    thread.expert_offer.refresh_from_db()
+    claim.refresh_from_db()
+    assert thread.expert_offer.status == Offer.Status.WITHDRAWN and claim.status == Claim.Status.REVOKED
+    from experts.selectors import open_offers_for
+
+    assert open_offers_for(expert) == []
+    with pytest.raises(services.ExpertActionError):
+        services.claim_offer(user=expert.user, offer_id=thread.expert_offer.pk)
