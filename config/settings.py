@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "kudos.middleware.KudosMiddleware",
+    "experts.middleware.ExpertBadgesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -24,8 +24,13 @@ class ExpertSettingsAdmin(admin.ModelAdmin):
                     "quality_threshold", "quality_min_tasks"]
 
     def has_add_permission(self, request):
-        # One row: it is made on first use, so there is only ever something to change.
-        return super().has_add_permission(request) and not ExpertSettings.objects.exists()
+        # One row, made on first use (and when this list opens), so there is only ever
+        # something to change; answering without a query keeps the admin's sidebar cheap.
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        ExpertSettings.load()
+        return super().changelist_view(request, extra_context)
 
     def has_delete_permission(self, request, obj=None):
         return False

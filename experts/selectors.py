@@ -34,34 +34,79 @@ def _money(value) -> Decimal:
     return Decimal(value or 0).quantize(CENT)
 
 
+THREAD_FACTS_KEY = "experts:thread:{thread_id}"
+THREAD_FACTS_SECONDS = 24 * 3600
+
+
+def thread_facts_changed(thread_id: int) -> None:
+    """Forget a thread's cached experts facts now and once the change commits."""
+    from django.core.cache import cache
+    from django.db import transaction
+
+    key = THREAD_FACTS_KEY.format(thread_id=thread_id)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
+
+
+def thread_facts(thread) -> dict[str, Any]:
+    """{"offer_id": id or None, "paid": [answer ids of paid expert answers]} for a thread: from
+    the cache, else one query (offers LEFT JOIN claims), memoised on the thread for the page."""
+    from django.core.cache import cache
+
+    facts = getattr(thread, "_experts_facts", None)
+    if facts is not None:
+        return facts
+    key = THREAD_FACTS_KEY.format(thread_id=thread.pk)
+    facts = cache.get(key)
+    if facts is None:
+        rows = list(Offer.objects.filter(thread_id=thread.pk).values_list("pk", "claims__answer_id", "claims__status"))
+        facts = {
+            "offer_id": rows[0][0] if rows else None,
+            "paid": [answer_id for _, answer_id, status in rows if answer_id and status == Claim.Status.ANSWERED],
+        }
+        cache.set(key, facts, THREAD_FACTS_SECONDS)
+    thread._experts_facts = facts
+    return facts
+
+
 def answer_labels(*, thread, answers) -> dict[int, list[tuple[str, str]]]:
-    """{answer_id: [("Paid expert answer", css)]} for the paid expert answers shown. One query."""
-    ids = [a.pk for a in answers]
-    paid = Claim.objects.filter(answer_id__in=ids, status=Claim.Status.ANSWERED).values_list("answer_id", flat=True)
-    return {answer_id: [PAID_LABEL] for answer_id in paid}
+    """{answer_id: [("Paid expert answer", css)]} for the paid expert answers shown (from
+    thread_facts: a cache read per page)."""
+    from experts.badges import thread_has_offer
+
+    if not thread_has_offer(thread.pk):
+        return {}
+    shown = {a.pk for a in answers}
+    return {answer_id: [PAID_LABEL] for answer_id in thread_facts(thread)["paid"] if answer_id in shown}
+
+
+def _offer_with_live_claim(thread_id: int) -> Offer | None:
+    live = Claim.objects.filter(status__in=[Claim.Status.ACTIVE, Claim.Status.ANSWERED]).select_related("expert__user")
+    return (
+        Offer.objects.filter(thread_id=thread_id)
+        .prefetch_related(Prefetch("claims", queryset=live, to_attr="live_claims"))
+        .first()
+    )
 
 
 def thread_notice(*, thread, viewer) -> tuple[str, dict[str, Any]] | None:
     """The experts panel under a question: the offer's state for the asker and staff, the
     fee and the claim button for the category's experts, "Get expert help" for the asker.
-    Nothing for anonymous visitors (no query) or on private threads (never offered)."""
+    No query for anyone else (the active experts are known in-process: experts.badges), and
+    nothing on private threads (never offered)."""
+    from experts.badges import is_active_expert_id, thread_has_offer
+
     if viewer is None or not viewer.is_authenticated or thread.is_private:
         return None
-    offer = (
-        Offer.objects.filter(thread_id=thread.pk)
-        .prefetch_related(
-            Prefetch(
-                "claims",
-                queryset=Claim.objects.filter(status__in=[Claim.Status.ACTIVE, Claim.Status.ANSWERED]).select_related("expert__user"),
-                to_attr="live_claims",
-            )
-        )
-        .first()
-    )
     is_asker = thread.author_id == viewer.pk
-    expert = expert_of(viewer)
+    maybe_expert = not is_asker and not viewer.is_staff and is_active_expert_id(viewer.pk)
+    if not (is_asker or viewer.is_staff or maybe_expert):
+        return None
+    has_offer = thread_has_offer(thread.pk) and thread_facts(thread)["offer_id"] is not None
+    offer = _offer_with_live_claim(thread.pk) if has_offer else None
+    expert = expert_of(viewer) if maybe_expert and offer is not None else None
     is_category_expert = (
-        expert is not None and expert.status == Expert.Status.ACTIVE and not is_asker
+        expert is not None and expert.status == Expert.Status.ACTIVE
         and Expertise.objects.filter(expert=expert, category_id=thread.category_id, status=Expertise.Status.APPROVED).exists()
     )
     context: dict[str, Any] = {"thread": thread, "offer": offer, "is_asker": is_asker, "is_staff": viewer.is_staff,

@@ -316,6 +316,12 @@ def offer_thread(*, thread: Thread, now: datetime | None = None) -> Offer | None
             )
     except IntegrityError:
         return None  # a concurrent sweep offered it first
+    from experts.badges import expert_ids_changed
+    from experts.selectors import thread_facts_changed
+
+    thread_facts_changed(thread.pk)
+    expert_ids_changed()  # the in-process set of offered threads
+    transaction.on_commit(expert_ids_changed)
     events.offer_made.send(sender=Offer, offer=offer, experts=experts)
     if programme.expert_window <= COUNTDOWN_MAX:
         from experts.tasks import sweep_offer
@@ -496,7 +502,11 @@ def sweep_offers(*, now: datetime | None = None) -> int:
 def record_expert_answer(*, answer: Answer, now: datetime | None = None) -> Claim | None:
     """An answer by the expert holding the thread's offer makes their claim a paid answer
     (labelled so in the thread). A new expert's first N paid answers await staff review."""
+    from experts.badges import is_active_expert_id, thread_has_offer
+
     now = now or timezone.now()
+    if not (thread_has_offer(answer.thread_id) or is_active_expert_id(answer.author_id)):
+        return None  # from the in-process sets (experts.badges): no query for most answers
     offer = Offer.objects.select_for_update().filter(thread_id=answer.thread_id).first()
     if offer is None:
         return None
@@ -515,6 +525,9 @@ def record_expert_answer(*, answer: Answer, now: datetime | None = None) -> Clai
     )
     Offer.objects.filter(pk=offer.pk).update(status=Offer.Status.ANSWERED)
     claim.refresh_from_db()
+    from experts.selectors import thread_facts_changed
+
+    thread_facts_changed(answer.thread_id)
     return claim
 
 
