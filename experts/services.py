@@ -6,10 +6,12 @@ Lock order (to keep PostgreSQL free of deadlocks): community's Thread, then esca
 Deadline, then Offer, then Claim, then Expert. Functions called from experts.receivers run inside
 community's transaction (which already holds the thread) and take only the later locks.
 
-Every free text a person writes (motivation, availability, address, times, notes, reasons) is
-bounded in length and then checked by community's account-data scanner (community.privacy,
-the entry point community.services uses) before anything is stored; text carrying account data
-is refused with a message that names what was found, so it never reaches the database.
+Every free text a person writes (motivation, availability, address, times, details, reasons,
+comments) is bounded in length and then masked by community's account-data scanner
+(community.privacy.mask_account_data, as community.services does) before anything is stored:
+a card number in an address is stored as "•••• 1111", never in full. The findings travel on
+the returned object as ``masked_findings`` so the page can tell the writer
+(privacy.explain). A meeting link is a URL: one that would need masking is refused instead.
 """
 
 from __future__ import annotations
@@ -56,20 +58,24 @@ class ExpertActionError(Exception):
 # --- Input --------------------------------------------------------------------------------------
 
 
-def clean_text(value: str | None, *, label: str, max_length: int, required: bool = True) -> str:
-    """Strip and bound a person's text, then refuse account data (community.privacy). The
-    length is checked before any pattern runs, so the scanner never sees more than max_length."""
+def clean_text(
+    value: str | None, *, label: str, max_length: int, required: bool = True, findings: list | None = None
+) -> str:
+    """Strip and bound a person's text, then mask its account data (community.privacy). The
+    length is checked before the scanner runs, so it never sees more than max_length. What was
+    masked is appended to ``findings`` when given."""
     text = (value or "").strip()
     if len(text) > max_length:
         raise ValidationError(f"Keep the {label} under {max_length:,} characters.")
     if required and not text:
         raise ValidationError(f"Write the {label}.")
-    found = privacy.detect(text)
-    if found:
-        raise ValidationError(
-            f"The {label} seems to contain {privacy.describe(found)}. Remove it: it must not be stored or shown."
-        )
-    return text
+    try:
+        result = privacy.mask_account_data(text, max_chars=max_length)
+    except privacy.TextTooLong as exc:
+        raise ValidationError(str(exc)) from None
+    if findings is not None:
+        findings.extend(result.findings)
+    return result.text
 
 
 def _member(user) -> None:
@@ -104,8 +110,9 @@ def apply_as_expert(*, user, categories, motivation: str, availability: str, ser
     categories = list(categories)
     if not categories:
         raise ValidationError("Choose at least one category.")
-    motivation = clean_text(motivation, label="motivation", max_length=2000)
-    availability = clean_text(availability, label="availability", max_length=300)
+    findings: list = []
+    motivation = clean_text(motivation, label="motivation", max_length=2000, findings=findings)
+    availability = clean_text(availability, label="availability", max_length=300, findings=findings)
     now = timezone.now()
     expert = Expert.objects.select_for_update().filter(user=user).first()
     if expert is not None and expert.status == Expert.Status.SUSPENDED:
@@ -131,6 +138,7 @@ def apply_as_expert(*, user, categories, motivation: str, availability: str, ser
                 status=Expertise.Status.PENDING, reason="", decided_by=None, decided_at=None
             )
     events.expert_applied.send(sender=Expert, expert=expert)
+    expert.masked_findings = findings
     return expert
 
 
@@ -656,12 +664,13 @@ def request_session(
         raise ValidationError("This service is no longer offered.")
     if mode not in Session.Mode.values or not service.allows(mode):
         raise ValidationError(f"“{service.name}” is offered {service.get_mode_display().lower()} only.")
-    preferred_times = clean_text(preferred_times, label="preferred times", max_length=300)
-    details = clean_text(details, label="details", max_length=2000, required=False)
+    findings: list = []
+    preferred_times = clean_text(preferred_times, label="preferred times", max_length=300, findings=findings)
+    details = clean_text(details, label="details", max_length=2000, required=False, findings=findings)
     if mode == Session.Mode.IN_PERSON:
         if service_area is None:
             raise ValidationError("Choose the area where the session takes place.")
-        address = clean_text(address, label="address", max_length=300)
+        address = clean_text(address, label="address", max_length=300, findings=findings)
     else:
         service_area, address = None, ""
     if thread is not None and not Thread.objects.visible_to(customer).filter(pk=thread.pk).exists():
@@ -673,6 +682,7 @@ def request_session(
             price=service.price, expert_fee=service.expert_fee, currency=service.currency,
         )
         events.session_requested.send(sender=Session, session=session)
+    session.masked_findings = findings
     return session
 
 
@@ -702,7 +712,8 @@ def accept_session(*, user, session_id: int, proposed_start: datetime, meeting_l
                 raise ValidationError("Give the meeting link for a remote session.")
             if not link.startswith("https://") or len(link) > 300 or any(c.isspace() for c in link):
                 raise ValidationError("The meeting link must be an https:// address of at most 300 characters.")
-            clean_text(link, label="meeting link", max_length=300)
+            if clean_text(link, label="meeting link", max_length=300) != link:
+                raise ValidationError("The meeting link seems to contain account data; give a plain meeting address.")
         else:
             link = ""
         Session.objects.filter(pk=session.pk).update(
@@ -764,7 +775,8 @@ def sign_off_session(*, user, session_id: int, rating: int, comment: str = "", n
     now = now or timezone.now()
     if rating not in range(1, 6):
         raise ValidationError("Choose a rating from 1 to 5.")
-    comment = clean_text(comment, label="comment", max_length=500, required=False)
+    findings: list = []
+    comment = clean_text(comment, label="comment", max_length=500, required=False, findings=findings)
     with transaction.atomic():
         session = _session_step(
             user=user, session_id=session_id, who="customer", allowed=(Session.Status.DONE,),
@@ -777,6 +789,7 @@ def sign_off_session(*, user, session_id: int, rating: int, comment: str = "", n
             session=session, note=f"Session: {session.service.name[:200]}",
         )
         _requalify(session.expert_id, now=now)
+    session.masked_findings = findings
     return session
 
 
@@ -787,7 +800,8 @@ def dispute_session(*, user, session_id: int, reason: str, now: datetime | None 
     from community.services import ask_question
 
     now = now or timezone.now()
-    reason = clean_text(reason, label="reason", max_length=2000)
+    findings: list = []
+    reason = clean_text(reason, label="reason", max_length=2000, findings=findings)
     if len(reason) < 10:
         raise ValidationError("Say in a sentence what went wrong (at least 10 characters).")
     allowed = (Session.Status.CONFIRMED, Session.Status.IN_PROGRESS, Session.Status.DONE, Session.Status.ACCEPTED)
@@ -808,6 +822,7 @@ def dispute_session(*, user, session_id: int, reason: str, now: datetime | None 
         events.session_changed.send(sender=Session, session=session, actor=user, event="disputed")
         if session.expert_id:
             _requalify(session.expert_id, now=now)
+    session.masked_findings = findings
     return session
 
 

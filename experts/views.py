@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from community import privacy
 from community.models import Thread
 from experts import permissions, selectors, services
 from experts.forms import (
@@ -62,6 +63,13 @@ def _errors(exc: Exception) -> list[str]:
 REFUSED = (ValidationError, PermissionDenied, services.ExpertActionError)
 
 
+def _tell_masked(request: HttpRequest, obj, *, where: str) -> None:
+    """Tell the writer what the account-data scanner masked before saving (if anything)."""
+    findings = getattr(obj, "masked_findings", None)
+    if findings:
+        messages.warning(request, privacy.explain(findings, where=where))
+
+
 # --- Public: the programme and booking -----------------------------------------------------------
 
 
@@ -81,7 +89,7 @@ def apply(request: HttpRequest) -> HttpResponse:
         form = ApplyForm(request.POST)
         if form.is_valid():
             try:
-                services.apply_as_expert(
+                expert = services.apply_as_expert(
                     user=request.user, categories=form.cleaned_data["categories"],
                     motivation=form.cleaned_data["motivation"], availability=form.cleaned_data["availability"],
                     service_areas=form.cleaned_data["service_areas"],
@@ -90,6 +98,7 @@ def apply(request: HttpRequest) -> HttpResponse:
                 for message in _errors(exc):
                     form.add_error(None, message)
             else:
+                _tell_masked(request, expert, where="application")
                 messages.success(request, "Thank you! Staff will review your application and tell you.")
                 return redirect("experts:dashboard")
         return render(request, "experts/apply.html", {"form": form, "expert": expert}, status=400)
@@ -204,6 +213,7 @@ def book(request: HttpRequest) -> HttpResponse:
                 for message in _errors(exc):
                     form.add_error(None, message)
             else:
+                _tell_masked(request, session, where="request")
                 messages.success(request, "Your request is with our experts; you'll hear when one accepts it.")
                 return redirect(session)
         return render(request, "experts/book.html", {"form": form}, status=400)
@@ -317,7 +327,7 @@ def sign_off(request: HttpRequest, pk: int) -> HttpResponse:
     form = SignOffForm(request.POST)
     if form.is_valid():
         try:
-            services.sign_off_session(
+            signed = services.sign_off_session(
                 user=request.user, session_id=session.pk, rating=form.cleaned_data["rating"],
                 comment=form.cleaned_data["comment"],
             )
@@ -325,6 +335,7 @@ def sign_off(request: HttpRequest, pk: int) -> HttpResponse:
             for message in _errors(exc):
                 form.add_error(None, message)
         else:
+            _tell_masked(request, signed, where="comment")
             messages.success(request, "Thank you! The session is signed off.")
             return redirect(session)
     return _render_session(request, _session_for(request, pk), status=400, sign_off_form=form)
@@ -337,11 +348,12 @@ def dispute(request: HttpRequest, pk: int) -> HttpResponse:
     form = DisputeForm(request.POST)
     if form.is_valid():
         try:
-            services.dispute_session(user=request.user, session_id=session.pk, reason=form.cleaned_data["reason"])
+            disputed = services.dispute_session(user=request.user, session_id=session.pk, reason=form.cleaned_data["reason"])
         except REFUSED as exc:
             for message in _errors(exc):
                 form.add_error(None, message)
         else:
+            _tell_masked(request, disputed, where="dispute")
             messages.success(request, "Our support team has your dispute and will reply in a private thread.")
             return redirect(session)
     return _render_session(request, _session_for(request, pk), status=400, dispute_form=form)

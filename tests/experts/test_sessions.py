@@ -84,14 +84,18 @@ def test_a_remote_session_needs_an_https_meeting_link_and_stores_no_address(cate
                             meeting_link="https://meet.example.com/abc")
 
 
-def test_account_data_in_the_address_or_details_is_refused_before_anything_is_stored(category, service, area, member):
-    with pytest.raises(ValidationError, match="payment card number"):
-        services.request_session(customer=member, service=service, mode="in_person", service_area=area,
-                                 address="4111 1111 1111 1111", preferred_times="Monday")
+def test_account_data_in_the_address_or_details_is_masked_before_anything_is_stored(category, service, area, member):
+    session = services.request_session(
+        customer=member, service=service, mode="in_person", service_area=area, address="Flat 2, 5 Pine Road",
+        preferred_times="Monday", details="Pay with my card 4111 1111 1111 1111 please",
+    )
+    session.refresh_from_db()
+    assert "4111 1111 1111 1111" not in session.details and "•••• 1111" in session.details
+    assert [f.kind for f in session.masked_findings] == ["card"]
     with pytest.raises(ValidationError, match="under 2,000"):
         services.request_session(customer=member, service=service, mode="remote", preferred_times="Monday",
                                  details="x" * 2001)
-    assert not Session.objects.exists()
+    assert Session.objects.count() == 1
 
 
 def _page(user, session) -> tuple[int, str]:
