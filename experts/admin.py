@@ -95,6 +95,11 @@ class SessionAdmin(ReadOnlyAdmin):
     list_filter = ["status", "mode"]
     list_select_related = ["service", "customer", "expert__user"]
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "meeting_link":
+            kwargs["assume_scheme"] = "https"
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
 
 @admin.register(PayoutEntry)
 class PayoutEntryAdmin(ReadOnlyAdmin):
