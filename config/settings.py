@@ -185,6 +185,14 @@ CELERY_BEAT_SCHEDULE["reports-rollup"] = {
     "schedule": float(REPORT_ROLLUP_SECONDS),
 }
 
+# Search corrects typos against the words of listed titles; beat rebuilds that vocabulary
+# every SEARCH_WORDS_SECONDS (new public titles join it at once).
+SEARCH_WORDS_SECONDS = env.int("SEARCH_WORDS_SECONDS", default=10 * 60)
+CELERY_BEAT_SCHEDULE["community-search-words"] = {
+    "task": "community.tasks.rebuild_search_words",
+    "schedule": float(SEARCH_WORDS_SECONDS),
+}
+
 # Notifications: grouped emails (upvotes: one mail per answer per period) and emails whose
 # after-commit task was lost go out every NOTIFICATION_DIGEST_SECONDS; accept reminders are
 # looked for every NOTIFICATION_REMINDER_SECONDS (the delay itself is an admin setting).
@@ -302,3 +310,6 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # How long a public page rendered for anonymous visitors may be served from the cache; changes
 # invalidate it sooner (community/pagecache.py). 0 turns the page cache off.
 ANONYMOUS_PAGE_CACHE_SECONDS = env.int("ANONYMOUS_PAGE_CACHE_SECONDS", default=300)
+# A thread's rendered answers are cached per thread version and viewer state
+# (community/templatetags/community_cache.py); off only to measure pages rendered from scratch.
+ANSWERS_FRAGMENT_CACHE = env.bool("ANSWERS_FRAGMENT_CACHE", default=True)
