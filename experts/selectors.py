@@ -264,28 +264,40 @@ def ledger_rows(*, batch: PayoutBatch | None = None):
 
 def channel_split(*, threads, staff_cost: Decimal, currency: str) -> dict[str, Any]:
     """Resolutions of ``threads`` (a Thread queryset: the report's cohort) by channel, and what
-    each cost. Two queries, whatever the size of the cohort.
+    each cost.
 
     - Paid expert: a paid answer accepted by the asker or approved by staff; its cost is the
       fees actually earned for the cohort's paid answers (earned minus reversed).
     - Staff: the accepted answer is from staff; cost = that many tickets × the cost per ticket.
     - Community: the accepted answer is from anyone else; free.
     Savings compare with a staff-only desk, where every resolution would be a ticket.
+    One query, whatever the size of the cohort.
     """
+    from django.db.models import DecimalField, OuterRef, Subquery, Value
+    from django.db.models.functions import Coalesce
+
     expert_threads = Claim.objects.filter(
         offer__thread__in=threads, outcome__in=[Claim.Outcome.ACCEPTED, Claim.Outcome.STAFF_APPROVED]
     ).values("offer__thread_id")
     not_expert = ~Q(pk__in=expert_threads)
-    counts = threads.aggregate(
+    money = DecimalField(max_digits=12, decimal_places=2)
+
+    def fees(kind: str):
+        rows = (
+            PayoutEntry.objects.filter(claim__offer__thread=OuterRef("pk"), kind=kind)
+            .values("claim__offer__thread").annotate(s=Sum("amount")).values("s")
+        )
+        return Coalesce(Subquery(rows, output_field=money), Value(Decimal("0"), output_field=money))
+
+    # One query: the counts and the fees earned (and reversed) for the cohort's paid answers.
+    counts = threads.annotate(fee_earned=fees(PayoutEntry.Kind.EARNED), fee_reversed=fees(PayoutEntry.Kind.REVERSAL)).aggregate(
         expert=Count("pk", filter=Q(pk__in=expert_threads)),
         staff=Count("pk", filter=Q(solution__author__is_staff=True) & not_expert),
         community=Count("pk", filter=Q(solution__isnull=False, solution__author__is_staff=False) & not_expert),
+        earned=Sum("fee_earned"),
+        reversed=Sum("fee_reversed"),
     )
-    fees = dict(
-        PayoutEntry.objects.filter(claim__offer__thread__in=threads, kind__in=[PayoutEntry.Kind.EARNED, PayoutEntry.Kind.REVERSAL])
-        .values_list("kind").annotate(s=Sum("amount")).order_by()
-    )
-    expert_cost = _money(fees.get(PayoutEntry.Kind.EARNED)) - _money(fees.get(PayoutEntry.Kind.REVERSAL))
+    expert_cost = _money(counts["earned"]) - _money(counts["reversed"])
     staff_total = staff_cost * counts["staff"]
     rows = [
         {"key": "community", "label": "Community", "resolved": counts["community"], "cost": Decimal("0.00")},
