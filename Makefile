@@ -47,6 +47,7 @@ run: $(STAMP)
 	export DEBUG=$${DEBUG:-true} SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)}; \
 	$(PY) manage.py migrate --noinput && \
 	$(PY) manage.py seed_demo && \
+	$(PY) manage.py seed_experts_demo && \
 	exec $(VENV)/bin/honcho start -f Procfile -p $(PORT)
 
 # The whole suite, in parallel (one database and one Redis database per worker): PostgreSQL

@@ -32,6 +32,30 @@ def thread_notices(*, thread, viewer) -> list[dict[str, Any]]:
     return notices
 
 
+# --- Answer labels ---------------------------------------------------------------------------
+# A label under an answer's badges that another app decides (the experts tier's "Paid expert
+# answer"). A provider is called once per thread page as ``provider(thread=..., answers=[...])``
+# and returns {answer_id: [(label, css_class), ...]}; it must run at most one query.
+
+AnswerLabelsProvider = Callable[..., "dict[int, list[tuple[str, str]]]"]
+
+_answer_label_providers: dict[str, AnswerLabelsProvider] = {}
+
+
+def register_answer_labels(*, key: str, provider: AnswerLabelsProvider) -> None:
+    _answer_label_providers[key] = provider
+
+
+def answer_labels(*, thread, answers) -> dict[int, list[tuple[str, str]]]:
+    labels: dict[int, list[tuple[str, str]]] = {}
+    if not answers:
+        return labels
+    for key in sorted(_answer_label_providers):
+        for answer_id, found in _answer_label_providers[key](thread=thread, answers=answers).items():
+            labels.setdefault(answer_id, []).extend(found)
+    return labels
+
+
 # --- Privileges -----------------------------------------------------------------------------
 # What a member may do is decided outside community (kudos ties privileges to ranks), but
 # enforced here. One provider, registered by kudos, answers for a user; without one, the

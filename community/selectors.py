@@ -14,7 +14,7 @@ from django.db.models import Count, Q, QuerySet
 from taggit.models import Tag, TaggedItem
 
 from community import permissions
-from community.hooks import thread_notices
+from community.hooks import answer_labels, thread_notices
 from community.models import AnswerVote, Category, Flag, MeToo, Revision, Thread, listed_q
 
 PAGE_SIZE = 25
@@ -200,8 +200,10 @@ def thread_page(*, thread: Thread, viewer) -> dict:
             else:
                 revisions_by_answer.setdefault(revision.answer_id, []).append(revision)
     can_accept = permissions.can_accept(user, thread)
+    labels = answer_labels(thread=thread, answers=answers)  # e.g. "Paid expert answer" (experts)
     for answer in answers:
         answer.thread = thread
+        answer.labels = labels.get(answer.pk, [])
         answer.is_solution = answer.pk == thread.solution_id
         answer.viewer_voted = answer.pk in voted
         answer.viewer_can_vote = permissions.can_vote(user, answer)

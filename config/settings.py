@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "community",
     "kudos",
     "escalation",
+    "experts",
     "notifications",
     "reports",
     # issue 17: the REST API, tokens and outgoing webhooks
@@ -88,6 +89,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.HostHeaderMiddleware",  # SAML reads the Host header (issue 17)
     "django_htmx.middleware.HtmxMiddleware",
+    "experts.middleware.ExpertBadgesMiddleware",
     # Last, so its 400 page renders like any page: no NUL byte in any input (config/middleware.py).
     "config.middleware.RejectNulMiddleware",
 ]
@@ -189,6 +191,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "escalation.tasks.sweep_due_deadlines",
         "schedule": float(ESCALATION_SWEEP_SECONDS),
     },
+}
+# The experts tier: beat lapses held claims and ends expert windows with escalation's period
+# (offers are rows; the database is the clock) and recomputes quality scores daily (the 90-day
+# window slides).
+CELERY_BEAT_SCHEDULE["experts-sweep"] = {
+    "task": "experts.tasks.sweep_offers",
+    "schedule": float(ESCALATION_SWEEP_SECONDS),
+}
+EXPERTS_QUALITY_SECONDS = env.int("EXPERTS_QUALITY_SECONDS", default=24 * 3600)
+CELERY_BEAT_SCHEDULE["experts-quality"] = {
+    "task": "experts.tasks.recompute_all_quality",
+    "schedule": float(EXPERTS_QUALITY_SECONDS),
 }
 # The deflection report's daily rollup: rebuilds the last REPORT_ROLLUP_DAYS days (outcomes of
 # recent questions still change) every REPORT_ROLLUP_SECONDS. Older days: rebuild_report_stats.

@@ -19,6 +19,8 @@ urlpatterns = [
     path("staff/report/", include("reports.urls")),
     path("staff/voting-rings/", include("kudos.staff_urls")),
     path("staff/", include("escalation.urls")),
+    # The experts tier: /experts/... for members and experts, /staff/experts/... for staff.
+    path("", include("experts.urls")),
     path("kudos/", include("kudos.urls")),
     path("manage/", include("console.urls")),
     path("", include("notifications.urls")),

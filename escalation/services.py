@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from community import privacy
 from community.models import Answer, Thread
-from escalation import chat, events, helpdesk
+from escalation import chat, diversion, events, helpdesk
 from escalation.models import (
     Channel,
     Deadline,
@@ -222,6 +222,23 @@ def sweep_due_deadlines(*, now: datetime | None = None, batch_size: int = SWEEP_
     return handled
 
 
+def _divert(deadlines: list[Deadline], *, now: datetime) -> set[int]:
+    """The extension point (escalation.diversion): before due first-answer timers of public
+    threads escalate, a diverter (the experts tier) may take a thread for a window of its own.
+    Such a timer stays pending, due at the window's end. The caller holds the rows. Returns
+    the ids of the timers taken."""
+    candidates = [
+        d for d in deadlines
+        if d.kind == Deadline.Kind.FIRST_ANSWER and not d.thread.is_private and deadline_still_needed(d)
+    ]
+    taken = diversion.divert(deadlines=candidates, now=now) if candidates else {}
+    for deadline in candidates:
+        if deadline.pk in taken:
+            Deadline.objects.filter(pk=deadline.pk).update(due_at=taken[deadline.pk])
+            deadline.due_at = taken[deadline.pk]
+    return set(taken)
+
+
 def deadline_still_needed(deadline: Deadline) -> bool:
     """Whether a due timer still means the thread needs staff: not deleted, and still without
     a first answer (first-answer timer) or a solution (solve timer)."""
@@ -245,6 +262,8 @@ def _escalate_deadlines(batch: list[Deadline], *, now: datetime) -> None:
     countdown task), the active tickets are read again and the insert retried: the one-active-
     ticket constraint decides, as it does for escalate_thread.
     """
+    diverted = _divert(batch, now=now)
+    batch = [deadline for deadline in batch if deadline.pk not in diverted]
     needed = [deadline for deadline in batch if deadline_still_needed(deadline)]
     thread_ids = {deadline.thread_id for deadline in needed}
     policies = policies_for(category_ids={d.thread.category_id for d in needed}) if needed else {}

@@ -73,6 +73,10 @@ def _subject_and_context(notification: Notification, *, new_votes: int) -> tuple
             subject = f"Your question was marked resolved: {title}"
         else:
             subject = f"Your question is back with our support team: {title}"
+    elif kind in (Kind.EXPERT_OFFER, Kind.EXPERT, Kind.SESSION, Kind.EXPERTS_STAFF):
+        subject = notification.data.get("subject") or notification.text
+        template_kind = "expert"
+        context["template_kind"] = template_kind
     elif kind == Kind.ACCEPT_REMINDER:
         subject = f"Did an answer solve your question? {title}"
     else:  # Kind.NEW_TICKETS
@@ -107,7 +111,7 @@ def build_message(notification: Notification, *, new_votes: int = 1) -> EmailMul
             "settings_url": absolute(reverse("notifications:settings")),
         }
     )
-    template = f"notifications/email/{notification.kind}"
+    template = f"notifications/email/{context.get('template_kind', notification.kind)}"
     message = EmailMultiAlternatives(
         subject=f"[{settings.SITE_NAME}] {subject}".replace("\n", " ").replace("\r", " "),
         body=render_to_string(f"{template}.txt", context),

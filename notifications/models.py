@@ -22,9 +22,14 @@ class Kind(models.TextChoices):
     SUPPORT = "support", "Support staff reply to my escalated question or change its status"
     ACCEPT_REMINDER = "accept_reminder", "A reminder to accept an answer that helped"
     NEW_TICKETS = "new_tickets", "New tickets in the support queue (staff)"
+    # The experts tier (experts.events).
+    EXPERT_OFFER = "expert_offer", "A paid question or session request is offered to me (community experts)"
+    EXPERT = "expert", "My expert application, status and earnings"
+    SESSION = "session", "My expert sessions: an expert accepts, times, check-in and sign-off"
+    EXPERTS_STAFF = "experts_staff", "Expert applications and automatic suspensions (staff)"
 
 
-STAFF_ONLY_KINDS = frozenset({Kind.NEW_TICKETS})
+STAFF_ONLY_KINDS = frozenset({Kind.NEW_TICKETS, Kind.EXPERTS_STAFF})
 # Kinds mailed by the periodic digest (one mail per group per period), not one mail per event.
 DIGEST_KINDS = frozenset({Kind.UPVOTED})
 
@@ -109,6 +114,8 @@ class Notification(models.Model):
             return self.answer.get_absolute_url()
         if self.thread_id and self.thread is not None:
             return self.thread.get_absolute_url()
+        if self.data.get("url"):
+            return self.data["url"]
         if self.kind == Kind.NEW_TICKETS:
             return "/staff/queue/"
         if self.kind == Kind.RANK:

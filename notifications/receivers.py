@@ -144,6 +144,156 @@ def on_new_tickets_swept(sender, *, ticket_ids, **kwargs) -> None:
         )
 
 
+# --- experts -----------------------------------------------------------------------------------
+
+
+def _money(amount, currency) -> str:
+    return f"{amount:.2f} {currency}"
+
+
+def _staff_members():
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(is_staff=True, is_active=True).order_by("pk")
+
+
+def on_offer_made(sender, *, offer, experts, **kwargs) -> None:
+    """Each approved expert of the category, best quality score first (the order given)."""
+    from django.utils import timezone
+
+    thread = offer.thread
+    ends = timezone.localtime(offer.window_ends_at)
+    for expert in experts:
+        services.notify(
+            recipient=expert.user,
+            kind=Kind.EXPERT_OFFER,
+            thread=thread,
+            text=f"Paid question for {_money(offer.fee, offer.currency)}: “{_title(thread)}”. "
+            f"Claim it before {ends:%H:%M}.",
+            data={"subject": f"A paid question is offered to you: {_title(thread)}", "offer_id": offer.pk},
+        )
+
+
+def on_expert_applied(sender, *, expert, **kwargs) -> None:
+    from django.urls import reverse
+
+    for member in _staff_members():
+        services.notify(
+            recipient=member,
+            kind=Kind.EXPERTS_STAFF,
+            actor=expert.user,
+            text=f"{expert.user.name} applied to be a community expert.",
+            data={"url": reverse("experts:staff_expert", kwargs={"pk": expert.pk})},
+        )
+
+
+def on_expertise_decided(sender, *, expert, expertise, actor=None, **kwargs) -> None:
+    from django.urls import reverse
+
+    if expertise.status == "approved":
+        text = f"You are now a community expert for {expertise.category.name}. Paid questions there will be offered to you."
+    else:
+        text = f"Your expert application for {expertise.category.name} was not accepted: {expertise.reason}"
+    services.notify(
+        recipient=expert.user, kind=Kind.EXPERT, actor=actor, text=text,
+        data={"url": reverse("experts:dashboard")},
+    )
+
+
+def on_expert_suspended(sender, *, expert, actor=None, automatic=False, **kwargs) -> None:
+    from django.urls import reverse
+
+    services.notify(
+        recipient=expert.user, kind=Kind.EXPERT, actor=actor,
+        text=f"Your community expert status is suspended: {expert.status_reason}",
+        data={"url": reverse("experts:dashboard")},
+    )
+    if automatic:
+        for member in _staff_members():
+            services.notify(
+                recipient=member, kind=Kind.EXPERTS_STAFF,
+                text=f"{expert.user.name} was suspended automatically: {expert.status_reason}",
+                data={"url": reverse("experts:staff_expert", kwargs={"pk": expert.pk})},
+            )
+
+
+def on_expert_reinstated(sender, *, expert, actor=None, **kwargs) -> None:
+    from django.urls import reverse
+
+    services.notify(
+        recipient=expert.user, kind=Kind.EXPERT, actor=actor,
+        text="Your community expert status is active again.", data={"url": reverse("experts:dashboard")},
+    )
+
+
+def on_fee_earned(sender, *, entry, **kwargs) -> None:
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+
+    member = get_user_model().objects.filter(expert__pk=entry.expert_id).first()
+    services.notify(
+        recipient=member, kind=Kind.EXPERT,
+        text=f"You earned {_money(entry.amount, entry.currency)}: {entry.note}",
+        data={"url": reverse("experts:earnings")},
+    )
+
+
+def on_batch_paid(sender, *, batch, totals, **kwargs) -> None:
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+
+    members = {m.expert.pk: m for m in get_user_model().objects.filter(expert__pk__in=list(totals)).select_related("expert")}
+    for expert_id, amount in totals.items():
+        services.notify(
+            recipient=members.get(expert_id), kind=Kind.EXPERT,
+            text=f"{_money(amount, batch.currency)} of your expert earnings was paid out.",
+            data={"url": reverse("experts:earnings")},
+        )
+
+
+def on_session_requested(sender, *, session, **kwargs) -> None:
+    """Experts who could take it: the session's category, and its area when in person."""
+    from experts.models import Expert
+
+    area = f" in {session.service_area.name}" if session.service_area_id else " (remote)"
+    experts = Expert.objects.approved_for(session.category_id).exclude(user_id=session.customer_id).select_related("user")
+    if session.service_area_id:
+        experts = experts.filter(service_areas=session.service_area_id)
+    for expert in experts.by_quality().distinct():
+        services.notify(
+            recipient=expert.user, kind=Kind.EXPERT_OFFER,
+            text=f"Session request{area}: {session.service.name}, {_money(session.expert_fee, session.currency)} for you.",
+            data={"url": session.get_absolute_url(), "subject": f"A session request: {session.service.name}"},
+        )
+
+
+SESSION_TEXTS = {
+    "accepted": ("customer", "{expert} accepted your session “{service}” and proposed a time: please confirm it."),
+    "confirmed": ("expert", "{customer} confirmed the time of the session “{service}”."),
+    "checked_in": ("customer", "{expert} checked in to your session “{service}”."),
+    "checked_out": ("customer", "{expert} finished your session “{service}”: please sign it off and rate it."),
+    "signed_off": ("expert", "{customer} signed off the session “{service}” and rated it {rating}/5."),
+    "disputed": ("expert", "{customer} disputed the session “{service}”; our staff will look into it."),
+    "cancelled": ("expert", "{customer} cancelled the session “{service}”."),
+}
+
+
+def on_session_changed(sender, *, session, actor=None, event: str = "", **kwargs) -> None:
+    if event not in SESSION_TEXTS:
+        return
+    who, text = SESSION_TEXTS[event]
+    expert_user = session.expert.user if session.expert_id else None
+    recipient = session.customer if who == "customer" else expert_user
+    services.notify(
+        recipient=recipient, kind=Kind.SESSION, actor=actor,
+        text=text.format(
+            expert=expert_user.name if expert_user else "The expert", customer=session.customer.name,
+            service=session.service.name, rating=session.rating or "",
+        ),
+        data={"url": session.get_absolute_url()},
+    )
+
+
 # --- accounts ----------------------------------------------------------------------------------
 
 
@@ -158,6 +308,7 @@ def connect() -> None:
 
     from community import events as community_events
     from escalation import events as escalation_events
+    from experts import events as experts_events
     from kudos import events as kudos_events
 
     pairs = [
@@ -169,6 +320,15 @@ def connect() -> None:
         (escalation_events.staff_replied, on_staff_replied),
         (escalation_events.ticket_status_changed, on_ticket_status_changed),
         (escalation_events.new_tickets_swept, on_new_tickets_swept),
+        (experts_events.offer_made, on_offer_made),
+        (experts_events.expert_applied, on_expert_applied),
+        (experts_events.expertise_decided, on_expertise_decided),
+        (experts_events.expert_suspended, on_expert_suspended),
+        (experts_events.expert_reinstated, on_expert_reinstated),
+        (experts_events.fee_earned, on_fee_earned),
+        (experts_events.batch_paid, on_batch_paid),
+        (experts_events.session_requested, on_session_requested),
+        (experts_events.session_changed, on_session_changed),
         (user_logged_in, on_user_logged_in),
     ]
     for signal, receiver in pairs:

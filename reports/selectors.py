@@ -40,6 +40,7 @@ from django.utils import timezone
 
 from community.models import Answer, Category, Thread
 from escalation.models import Ticket
+from experts.selectors import channel_split
 from reports.models import DailyCategoryStats, ReportSettings
 
 TOP_HELPERS = 10
@@ -153,6 +154,9 @@ class Report:
     generated_at: datetime = field(default_factory=timezone.now)
     rolled_up_at: datetime | None = None
     includes_past_days: bool = True
+    # Resolutions by channel (community, paid expert, staff) with their cost, and the savings
+    # against a staff-only desk: experts.selectors.channel_split.
+    channels: dict = field(default_factory=dict)
     previous: "Report | None" = None
 
     @property
@@ -338,5 +342,8 @@ def build_report(
         generated_at=now,
         rolled_up_at=rolled_up_at,
         includes_past_days=period.first_day < today,
+        channels=channel_split(
+            threads=_cohort(period, category), staff_cost=settings.cost_per_ticket, currency=settings.currency
+        ) if compare else {},
         **_durations(period, category),
     )

@@ -195,6 +195,11 @@ def report_csv(request: HttpRequest) -> HttpResponse:
     for key, (_, _, value) in zip(keys, _figures(result)):
         writer.writerow(["figure", key, value])
     writer.writerow(["figure", "tickets", result.tickets])
+    for row in result.channels["rows"]:
+        writer.writerow(["channel_resolved", row["key"], row["resolved"]])
+        writer.writerow(["channel_cost", row["key"], f"{row['cost']:.2f}"])
+    writer.writerow(["channels", "staff_only_cost", f"{result.channels['staff_only_cost']:.2f}"])
+    writer.writerow(["channels", "savings_vs_staff_only", f"{result.channels['savings']:.2f}"])
     for value, _, n in result.escalated_by_reason:
         writer.writerow(["escalated_by_reason", value, n])
     for helper in result.helpers:

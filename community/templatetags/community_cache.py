@@ -38,6 +38,7 @@ def _viewer_state(answer, user) -> tuple:
         getattr(answer, "viewer_flagged", False),
         user.is_authenticated and answer.author_id == user.pk,
         len(getattr(answer, "revision_list", ()) or ()),
+        tuple(getattr(answer, "labels", ()) or ()),
     )
 
 

@@ -73,8 +73,48 @@ def trigger(kind: str, recipient, category, capture) -> None:
         ask(UserFactory(), category, is_private=True)
         with capture(execute=True):
             escalation.notify_staff_of_new_tickets()
+    elif kind in (Kind.EXPERT_OFFER, Kind.EXPERT, Kind.SESSION, Kind.EXPERTS_STAFF):
+        _trigger_experts(kind, recipient, category, capture)
     else:  # pragma: no cover
         raise AssertionError(kind)
+
+
+def _trigger_experts(kind: str, recipient, category, capture) -> None:
+    """The experts tier's kinds (experts.events), each through the experts services."""
+    from datetime import timedelta as _td
+    from decimal import Decimal
+
+    from experts import services as experts
+    from experts.models import CategoryProgramme, Expertise, Service
+
+    CategoryProgramme.objects.get_or_create(category=category, defaults={"fee": Decimal("10.00")})
+    staff = StaffFactory()
+
+    def expert(user):
+        made = experts.apply_as_expert(user=user, categories=[category], motivation="I know this well.", availability="Evenings")
+        experts.approve_expertise(staff=staff, expertise_id=Expertise.objects.get(expert=made).pk)
+        return made
+
+    if kind == Kind.EXPERTS_STAFF:
+        with capture(execute=True):
+            experts.apply_as_expert(user=UserFactory(), categories=[category], motivation="Keen.", availability="Any")
+    elif kind == Kind.EXPERT:
+        made = experts.apply_as_expert(user=recipient, categories=[category], motivation="Keen.", availability="Any")
+        with capture(execute=True):
+            experts.approve_expertise(staff=staff, expertise_id=Expertise.objects.get(expert=made).pk)
+    elif kind == Kind.EXPERT_OFFER:
+        expert(recipient)
+        Notification.objects.filter(recipient=recipient).delete()  # only the offer is under test
+        thread = ask(UserFactory(), category)
+        with capture(execute=True):
+            experts.offer_thread(thread=thread)
+    else:  # Kind.SESSION: an expert accepts the recipient's remote session
+        service = Service.objects.create(name="Sync help", category=category, price=Decimal("20"), expert_fee=Decimal("15"))
+        session = experts.request_session(customer=recipient, service=service, mode="remote", preferred_times="Any")
+        helper = expert(UserFactory())
+        with capture(execute=True):
+            experts.accept_session(user=helper.user, session_id=session.pk, proposed_start=timezone.now() + _td(days=1),
+                                   meeting_link="https://meet.example.com/x")
 
 
 @pytest.fixture

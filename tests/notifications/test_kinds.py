@@ -15,7 +15,7 @@ ALL_KINDS = list(Kind.values)
 
 
 def recipient_for(kind):
-    return StaffFactory() if kind == Kind.NEW_TICKETS else UserFactory()
+    return StaffFactory() if kind in (Kind.NEW_TICKETS, Kind.EXPERTS_STAFF) else UserFactory()
 
 
 def shown(user):

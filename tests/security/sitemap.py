@@ -33,7 +33,9 @@ PRIVATE_ANSWER = "We refunded the pelican sorbet charge to your card."
 PRIVATE_TAG = "walrusbilling"
 # Staff-only: the asker must not see it either.
 INTERNAL_NOTE = "Internal okapi note: customer is on the legacy plan."
-PRIVATE_TEXTS = (PRIVATE_TITLE, "marmalade walrus", "pelican sorbet")
+# An in-person session's address: the customer (asker), the expert who accepts and staff only.
+SESSION_ADDRESS = "17 Quokka Lane, flat 3"
+PRIVATE_TEXTS = (PRIVATE_TITLE, "marmalade walrus", "pelican sorbet", "Quokka Lane")
 STAFF_TEXTS = ("okapi note",)
 
 
@@ -53,6 +55,12 @@ class World:
     channel: Any
     api_token: Any = None  # the asker's personal API token (issue 17)
     manager: Any = None  # a customer in the "Community managers" group (console)
+    # The experts tier (experts/): an approved expert (not a walked role), their paid answer on
+    # a public thread other asked (claim), the asker's in-person session, a payout batch.
+    expert: Any = None
+    claim: Any = None
+    session: Any = None
+    batch: Any = None
     macro: Any = None  # a saved reply staff shared
 
     def user(self, role: str):
@@ -116,8 +124,13 @@ def build_world() -> World:
 
     macro = create_macro(staff=staff, title="Refund on its way", body="Hi {asker_name}, the refund is on its way.",
                          shared=True)
+    expert, claim, session, batch = _build_experts_world(category, asker=asker, other=other, staff=staff)
     return World(
         manager=manager,
+        expert=expert,
+        claim=claim,
+        session=session,
+        batch=batch,
         macro=macro,
         category=category,
         asker=asker,
@@ -133,6 +146,46 @@ def build_world() -> World:
         channel=channel,
         api_token=api_token,
     )
+
+
+def _build_experts_world(category, *, asker, other, staff):
+    """An approved expert in the category, who answered a public question of other's (accepted:
+    a paid answer with its fee in a payout batch), and an in-person session the asker booked."""
+    from decimal import Decimal
+
+    from community import services
+    from experts import services as experts
+    from experts.models import CategoryProgramme, ExpertSettings, Expertise, Service, ServiceArea
+    from tests.factories import UserFactory
+
+    ExpertSettings.objects.update_or_create(pk=1, defaults={"probation_answers": 0, "minimum_payout": Decimal("5")})
+    CategoryProgramme.objects.create(category=category, fee=Decimal("15.00"), currency="EUR")
+    area = ServiceArea.objects.create(name="Harbour district")
+    expert = experts.apply_as_expert(
+        user=UserFactory(username="sage", display_name="Sage"), categories=[category],
+        motivation="I have run billing desks for years.", availability="Weekday evenings", service_areas=[area],
+    )
+    experts.approve_expertise(staff=staff, expertise_id=Expertise.objects.get(expert=expert).pk)
+    thread = services.ask_question(
+        author=other, category=category, title="Invoice PDF shows the old company name",
+        body="The invoice still shows our old name after the change.",
+    )
+    offer = experts.offer_thread(thread=thread)
+    claim = experts.claim_offer(user=expert.user, offer_id=offer.pk)
+    answer = services.post_answer(author=expert.user, thread=thread, body="Edit the name under Billing profile.")
+    services.accept_answer(user=other, answer=answer)
+    claim.refresh_from_db()
+    batch = experts.create_payout_batch(staff=staff)
+    service = Service.objects.create(
+        name="Sort out your billing settings", category=category, price=Decimal("40.00"),
+        expert_fee=Decimal("30.00"), currency="EUR",
+    )
+    session = experts.request_session(
+        customer=asker, service=service, mode="in_person", service_area=area, address=SESSION_ADDRESS,
+        preferred_times="Saturday morning",
+    )
+    expert.refresh_from_db()
+    return expert, claim, session, batch
 
 
 @dataclass(frozen=True)
@@ -152,6 +205,9 @@ PA = lambda w: {"pk": w.public_answer.pk}  # noqa: E731
 QA = lambda w: {"pk": w.private_answer.pk}  # noqa: E731
 T = lambda w: {"pk": w.ticket.pk}  # noqa: E731
 NONE = lambda w: {}  # noqa: E731
+SESSION = lambda w: {"pk": w.session.pk}  # noqa: E731
+EXPERT = lambda w: {"pk": w.expert.pk}  # noqa: E731
+EXPERTISE = lambda w: {"pk": w.expert.expertise.get().pk}  # noqa: E731
 PRIVATE = ("anonymous", "other")
 NOT_STAFF = ("anonymous", "asker", "other", "manager")
 NOT_MANAGER = ("anonymous", "asker", "other", "staff")
@@ -344,6 +400,38 @@ ROUTES: dict[str, list[Variant]] = {
             ("console:member_role", lambda w: {"username": w.other.username}),
         )
     },
+    # --- experts (the paid crowd-expert tier; none of the walked roles is an expert)
+    "experts:landing": [Variant(NONE, "public")],
+    "experts:apply": [Variant(NONE, "member")],
+    "experts:dashboard": [Variant(NONE, "member")],
+    "experts:earnings": [Variant(NONE, "member")],
+    "experts:claim": [Variant(lambda w: {"pk": w.claim.offer_id}, "action", outsiders=NOT_STAFF, refused_with_redirect=True)],
+    "experts:release": [Variant(lambda w: {"pk": w.claim.pk}, "action", outsiders=NOT_STAFF)],
+    "experts:rate_answer": [Variant(lambda w: {"pk": w.claim.pk}, "action", outsiders=("anonymous", "asker"))],
+    "experts:sessions": [Variant(NONE, "member")],
+    "experts:book": [Variant(NONE, "member"), Variant(NONE, "member", query="service=1&thread=1")],
+    "experts:session": [Variant(SESSION, "owner")],
+    "experts:accept_session": [Variant(SESSION, "action", outsiders=PRIVATE)],
+    "experts:confirm_session": [Variant(SESSION, "action", outsiders=PRIVATE)],
+    "experts:check_in": [Variant(SESSION, "action", outsiders=PRIVATE)],
+    "experts:check_out": [Variant(SESSION, "action", outsiders=PRIVATE)],
+    "experts:sign_off": [Variant(SESSION, "action", outsiders=PRIVATE)],
+    "experts:dispute": [Variant(SESSION, "action", outsiders=PRIVATE)],
+    "experts:cancel_session": [Variant(SESSION, "action", outsiders=PRIVATE)],
+    "experts:staff_roster": [Variant(NONE, "staff"), Variant(NONE, "staff", query="status=active")],
+    "experts:staff_expert": [Variant(EXPERT, "staff")],
+    "experts:suspend": [Variant(EXPERT, "action", outsiders=NOT_STAFF)],
+    "experts:reinstate": [Variant(EXPERT, "action", outsiders=NOT_STAFF)],
+    "experts:approve_expertise": [Variant(EXPERTISE, "action", outsiders=NOT_STAFF)],
+    "experts:reject_expertise": [Variant(EXPERTISE, "action", outsiders=NOT_STAFF)],
+    "experts:staff_offers": [Variant(NONE, "staff")],
+    "experts:review_answer": [Variant(lambda w: {"pk": w.claim.pk}, "action", outsiders=NOT_STAFF)],
+    "experts:staff_sessions": [Variant(NONE, "staff")],
+    "experts:staff_payouts": [Variant(NONE, "staff")],
+    "experts:create_batch": [Variant(NONE, "action", outsiders=NOT_STAFF)],
+    "experts:staff_batch": [Variant(lambda w: {"pk": w.batch.pk}, "staff")],
+    "experts:mark_paid": [Variant(lambda w: {"pk": w.batch.pk}, "action", outsiders=NOT_STAFF)],
+    "experts:payouts_csv": [Variant(NONE, "staff"), Variant(NONE, "staff", query="batch=1")],
 }
 
 # allauth's own pages (sign in, sign up, password reset, re-authentication...): what each role
@@ -540,6 +628,17 @@ def database_fingerprint() -> tuple:
         tuple(get_user_model().objects.order_by("pk").values_list("pk", "is_active", "is_staff", "points")),
         tuple(get_user_model().groups.through.objects.order_by("pk").values_list("user_id", "group_id")),
         AuditEntry.objects.count(),
+    from experts.models import Claim, Expert, Expertise, Offer, PayoutBatch, PayoutEntry, Session
+    from kudos.models import LedgerEntry
+
+    return (
+        tuple(Expert.objects.order_by("pk").values_list("pk", "status", "balance")),
+        tuple(Expertise.objects.order_by("pk").values_list("pk", "status")),
+        tuple(Offer.objects.order_by("pk").values_list("pk", "status")),
+        tuple(Claim.objects.order_by("pk").values_list("pk", "status", "needs_review", "outcome", "rating")),
+        tuple(Session.objects.order_by("pk").values_list("pk", "status", "expert_id", "rating")),
+        tuple(PayoutBatch.objects.order_by("pk").values_list("pk", "status")),
+        PayoutEntry.objects.count(),
         tuple(Thread.objects.order_by("pk").values_list(
             "pk", "title", "body", "is_deleted", "is_hidden", "is_private", "solution_id", "answer_count",
             "me_too_count", "version")),

@@ -1,0 +1,26 @@
+from django.apps import AppConfig
+
+
+class ExpertsConfig(AppConfig):
+    name = "experts"
+    default_auto_field = "django.db.models.BigAutoField"
+    verbose_name = "Experts"
+
+    def ready(self) -> None:
+        from accounts.badges import register_badge_provider
+        from accounts.profile import register_panel
+        from community.hooks import register_answer_labels, register_thread_notice
+        from escalation.diversion import register_diverter
+        from experts import receivers
+        from experts.badges import expert_badges
+        from experts.selectors import answer_labels, profile_panel_context, thread_notice
+        from experts.services import divert_deadlines
+
+        receivers.connect()
+        register_diverter(key="experts", diverter=divert_deadlines)
+        register_badge_provider(key="experts", provider=expert_badges)
+        register_thread_notice(key="experts", provider=thread_notice)
+        register_answer_labels(key="experts", provider=answer_labels)
+        register_panel(
+            key="experts", template_name="experts/_profile_panel.html", build_context=profile_panel_context, order=5
+        )
