@@ -614,6 +614,7 @@ def database_fingerprint() -> tuple:
     from community.models import CommunitySettings
     from console.models import AuditEntry
     from escalation.models import Channel, EscalationPolicy
+    from experts.models import Claim, Expert, Expertise, Offer, PayoutBatch, PayoutEntry, Session
     from kudos.models import LedgerEntry, PointRule, Rank
 
     return (
@@ -628,10 +629,7 @@ def database_fingerprint() -> tuple:
         tuple(get_user_model().objects.order_by("pk").values_list("pk", "is_active", "is_staff", "points")),
         tuple(get_user_model().groups.through.objects.order_by("pk").values_list("user_id", "group_id")),
         AuditEntry.objects.count(),
-    from experts.models import Claim, Expert, Expertise, Offer, PayoutBatch, PayoutEntry, Session
-    from kudos.models import LedgerEntry
-
-    return (
+        # the experts tier
         tuple(Expert.objects.order_by("pk").values_list("pk", "status", "balance")),
         tuple(Expertise.objects.order_by("pk").values_list("pk", "status")),
         tuple(Offer.objects.order_by("pk").values_list("pk", "status")),
