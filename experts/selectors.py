@@ -173,7 +173,6 @@ def sessions_of_customer(user) -> list[Session]:
 
 def earnings_of(expert: Expert, *, limit: int = 200) -> dict[str, Any]:
     """The earnings page: the balance, totals by kind and the latest ledger rows. Three queries."""
-    from experts.services import ledger_balance_q, payable_earnings
 
     totals = {k: _money(v) for k, v in PayoutEntry.objects.filter(expert=expert).aggregate(**ledger_balance_q()).items()}
     held = _money(payable_earnings().filter(expert=expert).aggregate(s=Sum("amount"))["s"])
@@ -231,7 +230,6 @@ def recent_offers(*, limit: int = 100) -> list[Offer]:
 
 
 def payout_overview() -> dict[str, Any]:
-    from experts.services import payable_earnings
 
     settings_ = ExpertSettings.load()
     ready = list(
@@ -326,3 +324,26 @@ def profile_panel_context(*, member, viewer) -> dict[str, Any]:
         e.category for e in Expertise.objects.filter(expert=expert, status=Expertise.Status.APPROVED).select_related("category")
     ]
     return {"expert": expert, "categories": categories}
+
+
+def payable_earnings():
+    """Earned rows that may go into a batch: not approved, not reversed, and not held by a
+    pending or rejected probation review."""
+    return (
+        PayoutEntry.objects.filter(kind=PayoutEntry.Kind.EARNED)
+        .exclude(followups__kind__in=[PayoutEntry.Kind.APPROVED, PayoutEntry.Kind.REVERSAL])
+        .exclude(claim__needs_review__in=[Claim.Review.PENDING, Claim.Review.REJECTED])
+    )
+
+
+def ledger_balance_q() -> dict:
+    """The aggregate that sums a ledger to a balance: earned − reversal − paid."""
+    from django.db.models import DecimalField, Sum, Value
+    from django.db.models.functions import Coalesce
+
+    zero = Value(Decimal("0"), output_field=DecimalField(max_digits=12, decimal_places=2))
+    return {
+        "earned": Coalesce(Sum("amount", filter=Q(kind=PayoutEntry.Kind.EARNED)), zero),
+        "reversed": Coalesce(Sum("amount", filter=Q(kind=PayoutEntry.Kind.REVERSAL)), zero),
+        "paid": Coalesce(Sum("amount", filter=Q(kind=PayoutEntry.Kind.PAID)), zero),
+    }

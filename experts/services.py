@@ -31,6 +31,7 @@ from community.models import Answer, Thread
 from config.tasks import enqueue_on_commit
 from escalation.models import Ticket, TicketEvent
 from experts import events, quality
+from experts.selectors import ledger_balance_q, payable_earnings
 from experts.models import (
     CategoryProgramme,
     Claim,
@@ -909,16 +910,6 @@ def reverse_earning(*, staff, entry_id: int, reason: str, now: datetime | None =
     return entry
 
 
-def payable_earnings():
-    """Earned rows that may go into a batch: not approved, not reversed, and not held by a
-    pending or rejected probation review."""
-    return (
-        PayoutEntry.objects.filter(kind=PayoutEntry.Kind.EARNED)
-        .exclude(followups__kind__in=[PayoutEntry.Kind.APPROVED, PayoutEntry.Kind.REVERSAL])
-        .exclude(claim__needs_review__in=[Claim.Review.PENDING, Claim.Review.REJECTED])
-    )
-
-
 def create_payout_batch(*, staff, now: datetime | None = None) -> PayoutBatch:
     """Staff approve, in one batch, every payable earning of each expert whose payable total
     reaches the minimum payout (one approved row per earning). Locks the experts involved."""
@@ -980,19 +971,6 @@ def mark_batch_paid(*, staff, batch_id: int, reference: str = "", now: datetime 
         batch.refresh_from_db()
         events.batch_paid.send(sender=PayoutBatch, batch=batch, totals=dict(totals))
     return batch
-
-
-def ledger_balance_q() -> dict:
-    """The aggregate that sums a ledger to a balance: earned − reversal − paid."""
-    from django.db.models import DecimalField, Sum, Value
-    from django.db.models.functions import Coalesce
-
-    zero = Value(Decimal("0"), output_field=DecimalField(max_digits=12, decimal_places=2))
-    return {
-        "earned": Coalesce(Sum("amount", filter=Q(kind=PayoutEntry.Kind.EARNED)), zero),
-        "reversed": Coalesce(Sum("amount", filter=Q(kind=PayoutEntry.Kind.REVERSAL)), zero),
-        "paid": Coalesce(Sum("amount", filter=Q(kind=PayoutEntry.Kind.PAID)), zero),
-    }
 
 
 def find_balance_drift() -> list[tuple[Expert, Decimal]]:

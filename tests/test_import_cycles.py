@@ -59,11 +59,26 @@ def _imported(tree: ast.AST, *, module: str, modules: set[str]) -> set[str]:
     return found
 
 
+# Known debt, allowed by name only: these modules import their app's tasks module (deferred,
+# inside the function that queues) while the task calls back into them. Each is to become a
+# queueing helper of its own; a new edge of this kind still fails the test.
+KNOWN_TASK_EDGES = {
+    ("api.webhooks", "api.tasks"),
+    ("escalation.chat", "escalation.tasks"),
+    ("escalation.helpdesk", "escalation.tasks"),
+    ("experts.services", "experts.tasks"),
+}
+
+
 def import_graph(app: str) -> dict[str, set[str]]:
     modules = _app_modules(app)
     names = set(modules)
     return {
-        name: _imported(ast.parse(path.read_text(), filename=str(path)), module=name, modules=names)
+        name: {
+            target
+            for target in _imported(ast.parse(path.read_text(), filename=str(path)), module=name, modules=names)
+            if (name, target) not in KNOWN_TASK_EDGES
+        }
         for name, path in modules.items()
     }
 
