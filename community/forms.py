@@ -6,7 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from community import privacy, services
-from community.models import Category, Flag
+from community.models import COMMENT_MAX_LENGTH, Category, Flag
 
 BODY_HELP = "Markdown: **bold**, _italic_, `code`, ``` for code blocks, [links](https://…), - lists, > quotes."
 
@@ -73,6 +73,19 @@ class AnswerForm(forms.Form):
         max_length=services.BODY_MAX_LENGTH,
         help_text=BODY_HELP,
         widget=forms.Textarea(attrs={"rows": 7}),
+    )
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(
+        label="Comment",
+        max_length=COMMENT_MAX_LENGTH,
+        help_text=f"Up to {COMMENT_MAX_LENGTH} characters: **bold**, _italic_, `code`, [links](https://…), @username.",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={
+            "required": "Write your comment first.",
+            "max_length": f"Keep comments under {COMMENT_MAX_LENGTH} characters. For a longer reply, post an answer.",
+        },
     )
 
 

@@ -49,6 +49,17 @@ def can_ask_for_more_help(user, thread) -> bool:
     return _member(user) and thread.author_id == user.pk and not thread.is_deleted and thread.answer_count > 0
 
 
+def can_comment(user, thread) -> bool:
+    """Any member, on a thread they may see that is not deleted (the asker included: comments
+    are how they add details and answer questions about their problem)."""
+    return _member(user) and not thread.is_deleted
+
+
+def can_edit_comment(user, comment) -> bool:
+    """The author edits and deletes their own comment; staff any."""
+    return _member(user) and not comment.is_deleted and (comment.author_id == user.pk or user.is_staff)
+
+
 def can_see_history(user) -> bool:
     return _staff(user)
 
@@ -90,3 +101,11 @@ def check_can_ask_for_more_help(user, thread) -> None:
     if _member(user) and thread.author_id == user.pk and thread.answer_count == 0:
         raise PermissionDenied("Nobody has answered yet, so there is no answer to say it didn't help.")
     _check(can_ask_for_more_help(user, thread), "Only the person who asked can say they still need help.")
+
+
+def check_can_comment(user, thread) -> None:
+    _check(can_comment(user, thread), "Sign in to comment; deleted questions take no comments.")
+
+
+def check_can_edit_comment(user, comment) -> None:
+    _check(can_edit_comment(user, comment), "Only the author or staff can change this comment.")

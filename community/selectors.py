@@ -161,3 +161,38 @@ def flagged_posts() -> list[FlaggedPost]:
         posts.values(),
         key=lambda p: (not p.post.is_hidden, -p.weight, p.flags[0].created_at),
     )
+
+
+# --- Conversation: who takes part, who follows ------------------------------------------------
+
+
+def thread_follower_ids(thread) -> list[int]:
+    """Members following this thread (active follows), oldest first. One query."""
+    from community.models import Follow
+
+    return list(Follow.objects.filter(thread=thread, is_active=True).order_by("pk").values_list("user_id", flat=True))
+
+
+def topic_followers(thread) -> dict[int, str]:
+    """{member id: what they follow ("category" or "tag")} for the thread's category and
+    tags. One query (plus the thread's tag ids)."""
+    from community.models import Follow
+
+    tag_ids = list(thread.tags.values_list("pk", flat=True))
+    rows = Follow.objects.filter(Q(category_id=thread.category_id) | Q(tag_id__in=tag_ids), is_active=True)
+    found: dict[int, str] = {}
+    for user_id, category_id in rows.order_by("pk").values_list("user_id", "category_id"):
+        found.setdefault(user_id, "category" if category_id else "tag")
+    return found
+
+
+def conversation_member_ids(comment) -> list[int]:
+    """Who else commented under the same post (question or answer), oldest first."""
+    from community.models import Comment
+
+    rows = Comment.objects.filter(thread_id=comment.thread_id, answer_id=comment.answer_id, is_deleted=False)
+    ids: list[int] = []
+    for user_id in rows.exclude(pk=comment.pk).order_by("pk").values_list("author_id", flat=True):
+        if user_id not in ids:
+            ids.append(user_id)
+    return ids

@@ -20,7 +20,7 @@ from community.forms import AnswerForm, QuestionForm
 from community.hooks import thread_notices
 from community.limits import PostingLimitReached
 from community.markdown import render as render_markdown
-from community.models import Answer, AnswerVote, Category, Flag, MeToo, Revision, Thread
+from community.models import Answer, AnswerVote, Category, Comment, Flag, Follow, MeToo, Revision, Thread
 
 
 # --- Threads: asking, the thread page, answering and reactions -------------------------------
@@ -136,7 +136,9 @@ def _thread_context(request: HttpRequest, thread: Thread, *, answer_form: Answer
     others = [a for a in answers if not a.is_solution]
     if answer_form is None and permissions.can_answer(user, thread):
         answer_form = AnswerForm()
+    conversation = _conversation_context(request, thread, answers)
     return {
+        **conversation,
         "thread": thread,
         "tags": list(thread.tags.all()),
         "solution": solution[0] if solution else None,
@@ -155,6 +157,41 @@ def _thread_context(request: HttpRequest, thread: Thread, *, answer_form: Answer
     }
 
 
+def _conversation_context(request: HttpRequest, thread: Thread, answers: list[Answer]) -> dict:
+    """Comments under the question and each answer (one query), whether the viewer follows
+    the thread (one query) and the live-update baseline. Sets ``answer.comment_list``."""
+    from community.conversation_views import poll_seconds
+
+    user = request.user
+    by_answer: dict[int | None, list[Comment]] = {}
+    is_staff = user.is_authenticated and user.is_staff
+    if thread.comment_count or (is_staff and getattr(thread, "has_any_comment", True)):
+        comments = Comment.objects.visible_to(user).filter(thread=thread).select_related("author").order_by("created_at", "pk")
+        for comment in comments:
+            comment.viewer_can_edit = permissions.can_edit_comment(user, comment)
+            by_answer.setdefault(comment.answer_id, []).append(comment)
+    for answer in answers:
+        answer.comment_list = by_answer.get(answer.pk, [])
+    is_asker = user.is_authenticated and thread.author_id == user.pk
+    following = getattr(thread, "viewer_follows", None)
+    if following is None and user.is_authenticated:
+        following = Follow.objects.filter(user=user, thread=thread, is_active=True).exists()
+    can_comment = permissions.can_comment(user, thread)
+    return {
+        "question_comments": by_answer.get(None, []),
+        "can_comment": can_comment,
+        "is_asker": is_asker,
+        "following": following,
+        "poll_seconds": poll_seconds(),
+        # What differs between viewers in the comments inside the cached answers fragment.
+        "comment_state": (
+            is_asker,
+            can_comment,
+            tuple(c.pk for a in answers for c in a.comment_list if c.viewer_can_edit),
+        ),
+    }
+
+
 @anonymous_page(THREAD)
 def thread_detail(request: HttpRequest, pk: int, slug: str | None = None) -> HttpResponse:
     """A question with its answers. Private, deleted or hidden threads are 404 for everyone
@@ -163,7 +200,10 @@ def thread_detail(request: HttpRequest, pk: int, slug: str | None = None) -> Htt
     if request.user.is_authenticated:
         # The viewer's "I have this too" comes with the thread: one query fewer per page.
         threads = threads.annotate(
-            viewer_has_me_too=Exists(MeToo.objects.filter(thread=OuterRef("pk"), user=request.user))
+            viewer_has_me_too=Exists(MeToo.objects.filter(thread=OuterRef("pk"), user=request.user)),
+            # Following, and (for staff, who see deleted comments) whether any comment exists.
+            viewer_follows=Exists(Follow.objects.filter(thread=OuterRef("pk"), user=request.user, is_active=True)),
+            has_any_comment=Exists(Comment.objects.filter(thread=OuterRef("pk"))),
         )
     thread = get_object_or_404(threads, pk=pk)
     if slug != thread.slug:

@@ -286,3 +286,9 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # How long a public page rendered for anonymous visitors may be served from the cache; changes
 # invalidate it sooner (community/pagecache.py). 0 turns the page cache off.
 ANONYMOUS_PAGE_CACHE_SECONDS = env.int("ANONYMOUS_PAGE_CACHE_SECONDS", default=300)
+
+# --- Live thread pages (community/conversation_views.py) -----------------------------------------
+# How often an open thread page asks whether anything changed (htmx polling, one indexed query
+# and a 204 while nothing did; polling rather than server-sent events, which would hold a
+# gunicorn sync worker per open page).
+LIVE_THREAD_POLL_SECONDS = env.int("LIVE_THREAD_POLL_SECONDS", default=20)

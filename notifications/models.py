@@ -22,6 +22,9 @@ class Kind(models.TextChoices):
     SUPPORT = "support", "Support staff reply to my escalated question or change its status"
     ACCEPT_REMINDER = "accept_reminder", "A reminder to accept an answer that helped"
     NEW_TICKETS = "new_tickets", "New tickets in the support queue (staff)"
+    COMMENT = "comment", "Someone comments on my post or in a conversation I take part in"
+    MENTION = "mention", "Someone mentions me (@username)"
+    FOLLOWED = "followed", "New questions, answers or comments in what I follow"
 
 
 STAFF_ONLY_KINDS = frozenset({Kind.NEW_TICKETS})
@@ -61,6 +64,9 @@ class Notification(models.Model):
     )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    comment = models.ForeignKey(
+        "community.Comment", null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
     )
     text = models.CharField(max_length=300)
     # Extra facts the email needs (ticket ids of a digest, a channel, a rank name).
@@ -105,6 +111,8 @@ class Notification(models.Model):
         return self.read_at is not None
 
     def get_absolute_url(self) -> str:
+        if self.comment_id and self.comment is not None:
+            return self.comment.get_absolute_url()
         if self.answer_id and self.answer is not None:
             return self.answer.get_absolute_url()
         if self.thread_id and self.thread is not None:
