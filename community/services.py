@@ -88,7 +88,8 @@ def _clean_body(body: str, *, min_length: int = 1, what: str = "question") -> st
 
 
 def _count_links(html: str) -> int:
-    return limits.count_links(html)
+    # A @mention is a link to a member's profile on this site, not a link out: it is free.
+    return limits.count_links(html) - html.count('<a class="mention" ')
 
 
 def _check_posting_rate(*, user, kind: str, body_html: str = "", previous_html: str = "") -> None:

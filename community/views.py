@@ -331,7 +331,11 @@ def vote(request: HttpRequest, pk: int) -> HttpResponse:
     answer.refresh_from_db(fields=["upvote_count"])
     answer.viewer_voted = voted
     answer.viewer_can_vote = permissions.can_vote(request.user, answer)
-    return render(request, "community/_vote_button.html", {"answer": answer, "error": error})
+    # The sidebar's counts and the answerer's rank badges change in place (out of band).
+    thread = _visible_thread(request, answer.thread_id)
+    answer.author.refresh_from_db(fields=["points"])
+    context = {"answer": answer, "error": error, "thread": thread, "badge_member": answer.author}
+    return render(request, "community/_vote_response.html", context)
 
 
 @member_required
@@ -375,8 +379,11 @@ def accept(request: HttpRequest, pk: int) -> HttpResponse:
     thread = _visible_thread(request, answer.thread_id)
     if not request.htmx:
         return _back_to(request, thread, f"#answer-{answer.pk}")
-    # The Solved badge under the title changes too: it comes along out of band.
-    return render(request, "community/_answers.html", {**_thread_context(request, thread), "oob_status": True})
+    # The Solved badge under the title, the sidebar's counts and the answerer's rank badges
+    # change too: they come along out of band.
+    answer.author.refresh_from_db(fields=["points"])
+    context = {**_thread_context(request, thread), "oob_status": True, "badge_member": answer.author}
+    return render(request, "community/_answers.html", context)
 
 
 @member_required
@@ -564,12 +571,15 @@ def _thread_list(request: HttpRequest, *, template: str, category=None, tag=None
         tag = Tag.objects.filter(slug=request.GET["tag"]).first()
         if tag is None:
             problems.append("There is no such tag, so questions with any tag are shown.")
-    filters = ListFilters.from_params(request.GET, category=category, tag=tag)
-    threads = listed_threads(filters)
+    filters = ListFilters.from_params(request.GET, category=category, tag=tag, user=request.user)
+    if request.GET.get("mine") == "1" and not filters.mine:
+        problems.append("Sign in to see only your own questions; all questions are shown.")
+    threads = listed_threads(filters, user=request.user)
     paginator = Paginator(threads, PAGE_SIZE)
-    # Counting every listed thread grows with the community: the count waits for a change.
-    count_key = f"count:{filters.show}:{getattr(category, 'pk', '')}:{getattr(tag, 'pk', '')}"
-    paginator.__dict__["count"] = cached_for_lists(count_key, threads.count, counts_only=filters.show == "all")
+    if not filters.mine:
+        # Counting every listed thread grows with the community: the count waits for a change.
+        count_key = f"count:{filters.show}:{getattr(category, 'pk', '')}:{getattr(tag, 'pk', '')}"
+        paginator.__dict__["count"] = cached_for_lists(count_key, threads.count, counts_only=filters.show == "all")
     page = paginator.get_page(request.GET.get("page"))
     context = {
         "page": page,
@@ -594,7 +604,10 @@ def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
     from community.models import Category
 
     category = get_object_or_404(Category, slug=slug)
-    return _thread_list(request, template="community/category.html", category=category, category_page=True)
+    following = request.user.is_authenticated and Follow.objects.filter(user=request.user, category=category, is_active=True).exists()
+    return _thread_list(
+        request, template="community/category.html", category=category, category_page=True, following_topic=following
+    )
 
 
 @anonymous_page()
@@ -610,7 +623,8 @@ def tag_detail(request: HttpRequest, tag: str) -> HttpResponse:
     from taggit.models import Tag
 
     tag_obj = get_object_or_404(Tag, slug=tag)
-    return _thread_list(request, template="community/tag.html", tag=tag_obj, tag_page=True)
+    following = request.user.is_authenticated and Follow.objects.filter(user=request.user, tag=tag_obj, is_active=True).exists()
+    return _thread_list(request, template="community/tag.html", tag=tag_obj, tag_page=True, following_topic=following)
 
 
 
