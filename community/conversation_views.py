@@ -49,6 +49,9 @@ def comments_block(request: HttpRequest, thread: Thread, answer: Answer | None, 
         "comments": comments,
         "can_comment": permissions.can_comment(request.user, thread),
         "is_asker": request.user.is_authenticated and thread.author_id == request.user.pk,
+        # Posting a comment follows the thread: the Follow button changes with it.
+        "viewer_follows": extra.get("posted") is not None
+        and Follow.objects.filter(user=request.user, thread=thread, is_active=True).exists(),
         **extra,
     }
 
@@ -74,7 +77,7 @@ def _post_comment(request: HttpRequest, thread: Thread, answer: Answer | None) -
     if in_details:
         # The asker's "Add details" box: the box comes back (empty after a post, with the
         # error and the text otherwise), the question's comments out of band.
-        context = comments_block(request, thread, None, oob=comment is not None)
+        context = comments_block(request, thread, None, oob=comment is not None, posted=comment)
         context.update(details_form=CommentForm() if comment is not None else form, posted=comment is not None)
         return render(request, "community/_details_form.html", context)
     context = comments_block(

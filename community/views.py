@@ -599,12 +599,20 @@ def home(request: HttpRequest) -> HttpResponse:
     return _thread_list(request, template="community/home.html")
 
 
+def _with_viewer_follows(queryset, user, field: str):
+    """The category or tag with whether the signed-in viewer follows it, in the same query."""
+    if not user.is_authenticated:
+        return queryset
+    follows = Follow.objects.filter(user=user, is_active=True, **{field: OuterRef("pk")})
+    return queryset.annotate(viewer_follows=Exists(follows))
+
+
 @anonymous_page()
 def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
     from community.models import Category
 
-    category = get_object_or_404(Category, slug=slug)
-    following = request.user.is_authenticated and Follow.objects.filter(user=request.user, category=category, is_active=True).exists()
+    category = get_object_or_404(_with_viewer_follows(Category.objects.all(), request.user, "category"), slug=slug)
+    following = bool(getattr(category, "viewer_follows", False))
     return _thread_list(
         request, template="community/category.html", category=category, category_page=True, following_topic=following
     )
@@ -622,8 +630,8 @@ def tag_index(request: HttpRequest) -> HttpResponse:
 def tag_detail(request: HttpRequest, tag: str) -> HttpResponse:
     from taggit.models import Tag
 
-    tag_obj = get_object_or_404(Tag, slug=tag)
-    following = request.user.is_authenticated and Follow.objects.filter(user=request.user, tag=tag_obj, is_active=True).exists()
+    tag_obj = get_object_or_404(_with_viewer_follows(Tag.objects.all(), request.user, "tag"), slug=tag)
+    following = bool(getattr(tag_obj, "viewer_follows", False))
     return _thread_list(request, template="community/tag.html", tag=tag_obj, tag_page=True, following_topic=following)
 
 
