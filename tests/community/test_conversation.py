@@ -440,3 +440,12 @@ def test_the_mine_filter_lists_only_ones_own_threads_private_ones_included(clien
     client.logout()
     html = client.get("/?mine=1").content.decode()
     assert "Sign in to see only your own questions" in html and private.title not in html
+
+
+def test_mentions_do_not_count_against_the_daily_link_limit(thread, other_member, monkeypatch):
+    from community import hooks
+
+    names = [UserFactory(username=f"friend{i}").username for i in range(3)]
+    monkeypatch.setattr(hooks, "_privileges_provider", lambda user: hooks.Privileges(links_per_day=1))
+    comment = services.post_comment(author=other_member, thread=thread, body=" ".join(f"@{n}" for n in names))
+    assert comment.body_html.count('class="mention"') == 3
