@@ -124,3 +124,15 @@
     }
   }, true);
 })();
+
+// Live thread pages: a tab in the background does not poll (community/_live.html); when it comes
+// back into view it checks at once instead of waiting for the next tick.
+document.addEventListener("htmx:beforeRequest", function (event) {
+  if (document.hidden && event.detail.elt && event.detail.elt.id === "live-updates") {
+    event.preventDefault();
+  }
+});
+document.addEventListener("visibilitychange", function () {
+  var live = document.getElementById("live-updates");
+  if (!document.hidden && live && window.htmx) htmx.trigger(live, "live:check");
+});
