@@ -710,7 +710,7 @@ def post_comment(*, author, thread: Thread, body: str, answer: Answer | None = N
 
 def _lock_comment(comment: Comment) -> tuple[Thread, Comment]:
     thread = _lock_thread(comment.thread_id)
-    locked = Comment.objects.select_for_update().select_related("answer").get(pk=comment.pk)
+    locked = Comment.objects.select_for_update(of=("self",)).select_related("answer").get(pk=comment.pk)
     locked.thread = thread
     return thread, locked
 
