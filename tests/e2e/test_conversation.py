@@ -101,6 +101,13 @@ def test_members_comment_mention_each_other_and_follow_the_thread(browser, live_
         editor.fill("Which app version are you on, @ada?")
         page.get_by_role("button", name="Save comment").click()
         expect(answer_card.locator(".comment").first).to_contain_text("Which app version are you on, @ada?")
+        # The answer box suggests members too.
+        answer_box = page.get_by_role("textbox", name="Your answer")
+        answer_box.press_sequentially("Thanks @sa", delay=15)
+        expect(page.locator("#answer-mentions").get_by_role("option")).to_contain_text("Sam Solver")
+        answer_box.press("Enter")
+        expect(answer_box).to_have_value("Thanks @sam ")
+        answer_box.fill("")
         shoot_at(page, "conversation-comments", size)
     finally:
         context.close()
