@@ -233,6 +233,12 @@ def test_the_askers_comment_under_the_only_answer_means_it_still_needs_help(thre
     assert ticket.reason == Ticket.Reason.STILL_NEEDS_HELP and ticket.is_active
 
 
+def test_the_askers_thanks_under_an_answer_they_found_helpful_does_not_escalate(thread, answer, member):
+    services.upvote_answer(user=member, answer=answer)
+    services.post_comment(author=member, thread=thread, answer=answer, body="Thanks, that fixed it!")
+    assert not Ticket.objects.filter(thread=thread).exists()
+
+
 def test_other_comments_do_not_escalate(thread, answer, member, other_member):
     services.post_comment(author=other_member, thread=thread, answer=answer, body="Did it work?")
     services.post_comment(author=member, thread=thread, body="I'm on 4.2")
