@@ -265,3 +265,28 @@ def test_the_new_pages_have_no_serious_accessibility_violations(browser, live_se
             if found:
                 problems[f"{who} {path}"] = found
     assert not problems, problems
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_a_follower_unfollows_from_the_link_in_the_mail(browser, live_server, people, size):
+    from django.core import mail
+
+    hana, thread = people["hana"], people["thread"]
+    community.follow(user=hana, thread=thread)
+    community.post_answer(author=UserFactory(display_name="Rita Replier"), thread=thread, body="Try the web app meanwhile.")
+    [message] = [m for m in mail.outbox if m.to == [hana.email]]
+    assert "Rita Replier answered" in message.body
+    link = next(word for word in message.body.split() if "/notifications/unfollow/" in word)
+    path = link[link.index("/notifications/unfollow/"):]
+    context = browser.new_context(viewport=SIZES[size], locale="en-US", timezone_id="UTC")
+    try:
+        page = context.new_page()  # from the mail: not signed in
+        page.goto(live_server.url + path)
+        expect(page.get_by_role("heading", name="Unfollow this question?")).to_be_visible()
+        expect(page.locator("main")).to_contain_text(thread.title)
+        page.get_by_role("button", name="Unfollow").click()
+        expect(page.get_by_role("heading", name="You no longer follow this question")).to_be_visible()
+        shoot_at(page, "unfollow-from-mail", size)
+    finally:
+        context.close()
+    assert not Follow.objects.get(user=hana, thread=thread).is_active
