@@ -23,7 +23,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from community import permissions, services
+from community import permissions, privacy, services
 from community.forms import CommentForm
 from community.models import Answer, Category, Comment, Follow, Thread
 from community.views import _problem, _thread_context, _visible_answer, _visible_thread, member_required
@@ -67,9 +67,12 @@ def _post_comment(request: HttpRequest, thread: Thread, answer: Answer | None) -
             )
         except (ValidationError, PermissionDenied) as exc:
             form.add_error(None, _problem(request, exc))
+    masked_note = privacy.explain(comment.masked_findings, where="comment") if comment is not None else ""
     if not request.htmx:
         if comment is not None:
             messages.success(request, "Your comment is posted.")
+            if masked_note:
+                messages.warning(request, masked_note)
             return redirect(thread.get_absolute_url() + f"#comment-{comment.pk}")
         context = {"thread": thread, "post": answer or thread, "post_kind": "answer" if answer else "thread", "form": form}
         return render(request, "community/comment_form.html", context, status=400)
@@ -77,12 +80,12 @@ def _post_comment(request: HttpRequest, thread: Thread, answer: Answer | None) -
     if in_details:
         # The asker's "Add details" box: the box comes back (empty after a post, with the
         # error and the text otherwise), the question's comments out of band.
-        context = comments_block(request, thread, None, oob=comment is not None, posted=comment)
+        context = comments_block(request, thread, None, oob=comment is not None, posted=comment, masked_note=masked_note)
         context.update(details_form=CommentForm() if comment is not None else form, posted=comment is not None)
         return render(request, "community/_details_form.html", context)
     context = comments_block(
         request, thread, answer, comment_form=form if comment is None else None, form_open=comment is None,
-        posted=comment,
+        posted=comment, masked_note=masked_note,
     )
     # htmx swaps only 2xx answers by default: the block with the error comes back as a 200.
     return render(request, "community/_comments.html", context)
@@ -133,11 +136,15 @@ def edit_comment(request: HttpRequest, pk: int) -> HttpResponse:
             except (ValidationError, PermissionDenied) as exc:
                 form.add_error(None, _problem(request, exc))
             else:
+                masked_note = privacy.explain(comment.masked_findings, where="comment")
                 if request.htmx:
                     comment.viewer_can_edit = True
                     comment.author = request.user if comment.author_id == request.user.pk else comment.author
-                    return render(request, "community/_comment.html", {"comment": comment, "thread": comment.thread})
+                    context = {"comment": comment, "thread": comment.thread, "masked_note": masked_note}
+                    return render(request, "community/_comment.html", context)
                 messages.success(request, "Your comment is updated.")
+                if masked_note:
+                    messages.warning(request, masked_note)
                 return redirect(comment.thread.get_absolute_url() + f"#comment-{comment.pk}")
         status = 200 if request.htmx else 400
         return render(request, template, {"comment": comment, "thread": comment.thread, "form": form}, status=status)

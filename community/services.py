@@ -62,6 +62,9 @@ def clean_tags(tags: Iterable[str] | str) -> list[str]:
             raise ValidationError(f"Tag “{tag[:TAG_MAX_LENGTH]}…” is too long: at most {TAG_MAX_LENGTH} characters.")
         if not _TAG_RE.match(tag):
             raise ValidationError(f"Tag “{tag}” may use only letters, digits, dashes, dots, + and #.")
+        if privacy.mask_account_data(tag, max_chars=TAG_MAX_LENGTH).changed:
+            # A tag is shown on public lists and can't hold a mask: refuse it instead.
+            raise ValidationError("A tag can't be a card or account number: remove it, our staff don't need it.")
         if tag not in cleaned:
             cleaned.append(tag)
     if len(cleaned) > MAX_TAGS:
@@ -85,6 +88,22 @@ def _clean_body(body: str, *, min_length: int = 1, what: str = "question") -> st
     if len(body) > BODY_MAX_LENGTH:
         raise ValidationError(f"Keep the {what} under {BODY_MAX_LENGTH:,} characters.")
     return body
+
+
+def _mask(text: str, *, max_chars: int) -> privacy.MaskResult:
+    """``text`` (already bounded to ``max_chars`` by its _clean_* function) with its account
+    data masked (community.privacy): what a service stores instead of what was typed."""
+    try:
+        return privacy.mask_account_data(text, max_chars=max_chars)
+    except privacy.TextTooLong as exc:
+        raise ValidationError(str(exc)) from None
+
+
+def mask_question(*, title: str, body: str) -> tuple[str, str, list[privacy.Finding]]:
+    """The question's title and body with account data masked, and what was masked."""
+    masked_title = _mask(title, max_chars=TITLE_MAX_LENGTH)
+    masked_body = _mask(body, max_chars=BODY_MAX_LENGTH)
+    return masked_title.text, masked_body.text, privacy.merge(masked_title, masked_body)
 
 
 def _count_links(html: str) -> int:
@@ -139,20 +158,22 @@ def ask_question(
 ) -> Thread:
     """Post a question and send question_asked.
 
-    Account data in the title or body (community.privacy) makes the thread private before it
-    is first written, so a private thread is never public, not even for a moment. The found
-    kinds are on ``thread.detected_private_data`` for the page to tell the author.
+    Account data in the title or body (community.privacy) is masked before anything is
+    written or rendered, so the full number never reaches the database, the search column,
+    the page cache, a notification or a mail; and it makes the thread private before it is
+    first written, so a private thread is never public, not even for a moment. The found kinds
+    are on ``thread.detected_private_data`` and the findings (with their masks) on
+    ``thread.masked_findings``, for the page to tell the author.
     """
     if author is None or not author.is_authenticated:
         raise PermissionDenied("Sign in to ask a question.")
     if category is None:
         raise ValidationError("Choose a category.")
-    title = _clean_title(title)
-    body = _clean_body(body)
+    title, body, findings = mask_question(title=_clean_title(title), body=_clean_body(body))
     tags = clean_tags(tags)
     body_html = render(body)
     _check_posting_rate(user=author, kind="question", body_html=body_html)
-    detected = privacy.detect(f"{title}\n{body}")
+    detected = privacy.kinds_of(findings)
     if is_private:
         reason = Thread.PrivateReason.AUTHOR
     elif detected:
@@ -175,6 +196,7 @@ def ask_question(
     if tags:
         thread.tags.set(tags)
     thread.detected_private_data = detected
+    thread.masked_findings = findings
     _auto_follow(user=author, thread=thread)
     events.question_asked.send(sender=Thread, thread=thread)
     return thread
@@ -192,16 +214,16 @@ def edit_question(
 ) -> Thread:
     """Change a question's text (and tags), keeping the previous text as a Revision.
 
-    Detection runs again on the new text; an edit can make a thread private (ticking the box
-    or detected data) but never public again. Locks the thread. Sends question_edited with
-    ``became_private``.
+    The new text is masked as in ask_question (``thread.masked_findings``); the old text
+    kept as a Revision was masked when it was saved. An edit can make a thread private
+    (ticking the box or detected data) but never public again. Locks the thread. Sends
+    question_edited with ``became_private``.
     """
     thread = _lock_thread(thread.pk)
     permissions.check_can_edit_post(user, thread)
-    title = _clean_title(title)
-    body = _clean_body(body)
+    title, body, findings = mask_question(title=_clean_title(title), body=_clean_body(body))
     new_tags = clean_tags(tags) if tags is not None else None
-    detected = privacy.detect(f"{title}\n{body}")
+    detected = privacy.kinds_of(findings)
     became_private = not thread.is_private and bool(is_private or detected)
     changed = title != thread.title or body != thread.body
     if changed:
@@ -223,6 +245,7 @@ def edit_question(
         thread.tags.set(new_tags)
         changed = True
     thread.detected_private_data = detected
+    thread.masked_findings = findings
     if not (changed or became_private):
         return thread  # nothing to record or announce
     _bump_thread(thread, **fields)
@@ -252,12 +275,18 @@ def post_answer(*, author, thread: Thread, body: str) -> Answer:
     Staff answers are official. The first answer by someone other than the asker sets
     ``first_answer_at`` (escalation's first-response clock); the thread row is locked so two
     first answers cannot both set it.
+
+    Account data in the body is masked before it is stored (``answer.masked_findings`` says
+    what, for the page). The thread stays as public as it was: answers are public, and once
+    masked nothing readable is left to hide; only a question's own account data makes it
+    private.
     """
     thread = _lock_thread(thread.pk)
     if not Thread.objects.visible_to(author).filter(pk=thread.pk).exists():
         raise PermissionDenied("You can't answer this question.")
     permissions.check_can_answer(author, thread)
-    body = _clean_body(body, min_length=ANSWER_MIN_LENGTH, what="answer")
+    masked = _mask(_clean_body(body, min_length=ANSWER_MIN_LENGTH, what="answer"), max_chars=BODY_MAX_LENGTH)
+    body = masked.text
     mentioned = mentions.mentioned_members(body)
     body_html = mentions.render_post(body, mentioned, render)
     _check_posting_rate(user=author, kind="answer", body_html=body_html)
@@ -275,6 +304,7 @@ def post_answer(*, author, thread: Thread, body: str) -> Answer:
         changes["first_answer_at"] = now
     _bump_thread(thread, **changes)
     answer.thread = thread
+    answer.masked_findings = list(masked.findings)
     _auto_follow(user=author, thread=thread)
     events.answer_posted.send(sender=Answer, answer=answer, mentioned=mentioned)
     return answer
@@ -282,10 +312,14 @@ def post_answer(*, author, thread: Thread, body: str) -> Answer:
 
 @transaction.atomic
 def edit_answer(*, user, answer: Answer, body: str) -> Answer:
-    """Change an answer's text, keeping the previous text as a Revision. Sends answer_edited."""
+    """Change an answer's text, keeping the previous text as a Revision. Sends answer_edited.
+
+    The new text is masked as in post_answer (``answer.masked_findings``)."""
     thread, answer = _lock_answer(answer)
     permissions.check_can_edit_post(user, answer)
-    body = _clean_body(body, min_length=ANSWER_MIN_LENGTH, what="answer")
+    masked = _mask(_clean_body(body, min_length=ANSWER_MIN_LENGTH, what="answer"), max_chars=BODY_MAX_LENGTH)
+    body = masked.text
+    answer.masked_findings = list(masked.findings)
     if body == answer.body:
         return answer
     body_html = mentions.render_post(body, mentions.mentioned_members(body), render)
@@ -525,6 +559,7 @@ def flag_post(*, user, post: Thread | Answer, reason: str, note: str = "") -> "F
     note = (note or "").strip()
     if len(note) > Flag._meta.get_field("note").max_length:
         raise ValidationError("Keep the note under 300 characters.", code="note")
+    note = _mask(note, max_chars=Flag._meta.get_field("note").max_length).text
     model, thread, post = _flag_target(post)
     if not Thread.objects.visible_to(user).filter(pk=thread.pk).exists() or post.is_deleted:
         raise PermissionDenied("This post is not available.")
@@ -647,18 +682,6 @@ def _clean_comment(body: str) -> str:
     return body
 
 
-def _check_comment_privacy(body: str, thread: Thread) -> None:
-    """Account data never goes into a comment on a public thread (the thread can't be made
-    private by a comment without hiding the whole conversation from the community)."""
-    detected = privacy.detect(body)
-    if detected and not thread.is_private:
-        raise ValidationError(
-            f"Your comment contains {privacy.describe(detected)}. Comments are public: remove it, "
-            "or ask a private question so only our support staff see it.",
-            code="private_data",
-        )
-
-
 def _auto_follow(*, user, thread: Thread) -> None:
     """Follow a thread one posts in, unless one unfollowed it before (that choice stays).
     Caller holds the thread lock; a lost race on the unique constraint changes nothing."""
@@ -677,7 +700,8 @@ def post_comment(*, author, thread: Thread, body: str, answer: Answer | None = N
     comment_posted with the members it mentions.
 
     Locks the thread (then the answer). The author must see the thread (and the answer); the
-    text is bounded, scanned for account data and counted against the posting limits. The
+    text is bounded, its account data masked (``comment.masked_findings``, as for answers) and
+    it is counted against the posting limits. The
     commenter follows the thread from now on (unless they unfollowed it).
     """
     thread = _lock_thread(thread.pk)
@@ -691,8 +715,8 @@ def post_comment(*, author, thread: Thread, body: str, answer: Answer | None = N
         if not Answer.objects.visible_to(author).filter(pk=answer.pk).exists():
             raise PermissionDenied("You can't comment here.")
         answer.thread = thread
-    body = _clean_comment(body)
-    _check_comment_privacy(body, thread)
+    masked = _mask(_clean_comment(body), max_chars=COMMENT_MAX_LENGTH)
+    body = masked.text
     mentioned = mentions.mentioned_members(body)
     body_html = mentions.render_comment(body, mentioned)
     _check_posting_rate(user=author, kind="comment", body_html=body_html)
@@ -703,6 +727,7 @@ def post_comment(*, author, thread: Thread, body: str, answer: Answer | None = N
     _bump_thread(thread, comment_count=F("comment_count") + 1, last_activity_at=now)
     comment.thread = thread
     comment.answer = answer
+    comment.masked_findings = list(masked.findings)
     _auto_follow(user=author, thread=thread)
     events.comment_posted.send(sender=Comment, comment=comment, mentioned=mentioned)
     return comment
@@ -721,10 +746,11 @@ def edit_comment(*, user, comment: Comment, body: str) -> Comment:
     sent with comment_edited, so they hear of it once."""
     thread, comment = _lock_comment(comment)
     permissions.check_can_edit_comment(user, comment)
-    body = _clean_comment(body)
+    masked = _mask(_clean_comment(body), max_chars=COMMENT_MAX_LENGTH)
+    body = masked.text
+    comment.masked_findings = list(masked.findings)
     if body == comment.body:
         return comment
-    _check_comment_privacy(body, thread)
     before = set(mentions.find_usernames(comment.body))
     mentioned = mentions.mentioned_members(body)
     body_html = mentions.render_comment(body, mentioned)

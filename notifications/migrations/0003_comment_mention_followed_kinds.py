@@ -7,8 +7,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('community', '0004_comments_and_follows'),
-        ('notifications', '0001_initial'),
+        ('community', '0005_comments_and_follows'),
+        ('notifications', '0002_mask_account_data'),
     ]
 
     operations = [
