@@ -122,7 +122,7 @@ class FlagAdmin(admin.ModelAdmin):
         return f"Answer {obj.answer_id}"
 
     def has_add_permission(self, request) -> bool:
-        return False  # members flag on the site, through community.services.flag_post
+        return False  # members flag on the site, through community.moderation.flag_post
 
 
 # --- Tags -----------------------------------------------------------------------------------

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import ValidationError
 
-from community import privacy, services
+from community import validators
 from community.models import COMMENT_MAX_LENGTH, Category, Flag
 
 BODY_HELP = "Markdown: **bold**, _italic_, `code`, ``` for code blocks, [links](https://…), - lists, > quotes."
@@ -13,14 +12,13 @@ BODY_HELP = "Markdown: **bold**, _italic_, `code`, ``` for code blocks, [links](
 
 class QuestionForm(forms.Form):
     title = forms.CharField(
-        min_length=services.TITLE_MIN_LENGTH,
-        max_length=services.TITLE_MAX_LENGTH,
+        max_length=validators.TITLE_MAX_LENGTH,
         help_text="Say what is wrong in one sentence, e.g. “Calendar sync stops after the 4.2 update”.",
-        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "minlength": validators.TITLE_MIN_LENGTH}),
     )
     body = forms.CharField(
         label="Details",
-        max_length=services.BODY_MAX_LENGTH,
+        max_length=validators.BODY_MAX_LENGTH,
         help_text="What did you try, what happened, which device and version? " + BODY_HELP,
         widget=forms.Textarea(attrs={"rows": 10}),
     )
@@ -32,7 +30,7 @@ class QuestionForm(forms.Form):
     tags = forms.CharField(
         required=False,
         max_length=1000,
-        help_text=f"Comma separated, up to {services.MAX_TAGS}, e.g. “sync, ios”.",
+        help_text=f"Comma separated, up to {validators.MAX_TAGS}, e.g. “sync, ios”.",
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
     is_private = forms.BooleanField(
@@ -55,28 +53,25 @@ class QuestionForm(forms.Form):
             self.fields["is_private"].help_text = "This question is private: only you and our support staff see it."
 
     def clean_tags(self) -> list[str]:
-        return services.clean_tags(self.cleaned_data.get("tags", ""))
+        return validators.clean_tags(self.cleaned_data.get("tags", ""))
 
     def clean_title(self) -> str:
-        return " ".join(self.cleaned_data["title"].split())
+        return validators.clean_title(self.cleaned_data["title"])
 
-    def detected_private_data(self) -> list[str]:
-        """The kinds of account data in the title and body (after is_valid(), so both are
-        bounded by the fields' max_length)."""
-        data = getattr(self, "cleaned_data", {})
-        _title, _body, findings = services.mask_question(title=data.get("title", ""), body=data.get("body", ""))
-        return privacy.kinds_of(findings)
+    def clean_body(self) -> str:
+        return validators.clean_body(self.cleaned_data["body"])
 
 
 class AnswerForm(forms.Form):
     body = forms.CharField(
         label="Your answer",
-        min_length=services.ANSWER_MIN_LENGTH,
-        max_length=services.BODY_MAX_LENGTH,
+        max_length=validators.BODY_MAX_LENGTH,
         help_text=BODY_HELP,
-        widget=forms.Textarea(attrs={"rows": 7}),
+        widget=forms.Textarea(attrs={"rows": 7, "minlength": validators.ANSWER_MIN_LENGTH}),
     )
 
+    def clean_body(self) -> str:
+        return validators.clean_answer_body(self.cleaned_data["body"])
 
 class CommentForm(forms.Form):
     body = forms.CharField(
@@ -90,9 +85,6 @@ class CommentForm(forms.Form):
         },
     )
 
-
-def errors_from(exc: ValidationError) -> list[str]:
-    return list(exc.messages)
 
 
 # --- Flags ----------------------------------------------------------------------------------

@@ -121,6 +121,13 @@ class Thread(models.Model):
             ),
             models.Index(fields=["category", "-last_activity_at"], name="thread_category_activity"),
             models.Index(fields=["author", "-created_at"], name="thread_author_created"),
+            # The deflection report's cohort scans (reports.selectors): covering on PostgreSQL so
+            # they are index-only; built concurrently by community/migrations/0006.
+            models.Index(
+                fields=["created_at"],
+                include=["id", "category", "is_deleted", "author", "solution", "first_answer_at", "solved_at"],
+                name="report_thread_cohort",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -172,6 +179,10 @@ class Answer(models.Model):
         indexes = [
             models.Index(fields=["thread", "created_at"], name="answer_thread_created"),
             models.Index(fields=["author", "-created_at"], name="answer_author_created"),
+            # The deflection report's answer counts (reports.selectors); see Thread's.
+            models.Index(
+                fields=["created_at"], include=["id", "thread", "author", "is_deleted"], name="report_answer_created"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -383,3 +394,15 @@ class Follow(models.Model):
     @property
     def target(self):
         return self.thread or self.category or self.tag
+class SearchWord(models.Model):
+    """A word of the titles of listed threads, with how many titles have it: the vocabulary
+    that search corrects typos against (community.search.correct_words). Rebuilt from the
+    listed threads by beat (SEARCH_WORDS_SECONDS) and topped up when a public question is
+    asked or retitled, so it only ever holds words anyone may see. On PostgreSQL a trigram
+    index on ``word`` (migration 0004) finds the words alike in a few milliseconds."""
+
+    word = models.CharField(max_length=40, unique=True)
+    threads = models.PositiveIntegerField(default=1)
+
+    def __str__(self) -> str:
+        return self.word

@@ -264,6 +264,10 @@ def on_user_saved(sender, instance, created=False, update_fields=None, **kwargs)
         site_changed()
 
 
+def on_profile_changed(sender, **kwargs) -> None:
+    site_changed()
+
+
 def on_tagged_item_saved(sender, instance, **kwargs) -> None:
     thread_changed(instance.object_id, listing=True)
 
@@ -274,6 +278,7 @@ def connect() -> None:
     from django.dispatch import Signal
     from taggit.models import Tag, TaggedItem
 
+    from accounts.events import profile_changed
     from community import events
     from community.models import Answer, Category, Thread
 
@@ -288,3 +293,4 @@ def connect() -> None:
         for model in (Category, Tag):
             signal.connect(on_site_object_saved, sender=model, dispatch_uid=f"pagecache:{model.__name__}:{id(signal)}")
     post_save.connect(on_user_saved, sender=get_user_model(), dispatch_uid="pagecache:user")
+    profile_changed.connect(on_profile_changed, dispatch_uid="pagecache:profile_changed")

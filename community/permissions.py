@@ -45,8 +45,13 @@ def can_accept(user, thread) -> bool:
     return _member(user) and not thread.is_deleted and (thread.author_id == user.pk or user.is_staff)
 
 
+def _is_asker(user, thread) -> bool:
+    return _member(user) and thread.author_id == user.pk and not thread.is_deleted
+
+
 def can_ask_for_more_help(user, thread) -> bool:
-    return _member(user) and thread.author_id == user.pk and not thread.is_deleted and thread.answer_count > 0
+    """The asker, once someone has answered (the button shows only then)."""
+    return _is_asker(user, thread) and thread.answer_count > 0
 
 
 def can_comment(user, thread) -> bool:
@@ -98,9 +103,9 @@ def check_can_accept(user, thread) -> None:
 
 
 def check_can_ask_for_more_help(user, thread) -> None:
-    if _member(user) and thread.author_id == user.pk and thread.answer_count == 0:
-        raise PermissionDenied("Nobody has answered yet, so there is no answer to say it didn't help.")
-    _check(can_ask_for_more_help(user, thread), "Only the person who asked can say they still need help.")
+    """Who may say it: the asker. Whether there is an answer to say it about is the service's
+    ValidationError, not a permission."""
+    _check(_is_asker(user, thread), "Only the person who asked can say they still need help.")
 
 
 def check_can_comment(user, thread) -> None:

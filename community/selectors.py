@@ -1,5 +1,5 @@
-"""Reads behind community's public lists: the thread lists with their filters, the sidebar,
-the tag index and the staff moderation queue.
+"""Reads behind community's pages: the thread page, the thread lists with their filters, the
+sidebar, the tag index and the staff moderation queue.
 
 Everything public starts from Thread.objects.listed(), so a private, deleted or hidden thread
 never appears in a list, a count or a tag cloud, whoever is looking.
@@ -13,7 +13,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Q, QuerySet
 from taggit.models import Tag, TaggedItem
 
-from community.models import Category, Flag, Thread
+from community import permissions
+from community.hooks import thread_notices
+from community.models import AnswerVote, Category, Flag, MeToo, Revision, Thread
 
 PAGE_SIZE = 25
 POPULAR_TAGS = 15
@@ -107,10 +109,6 @@ def tags_with_counts(*, limit: int | None = None) -> list[Tag]:
         .order_by("-num_threads", "name")
     )
     return list(tags[:limit] if limit else tags)
-
-
-def tag_thread_count(tag: Tag) -> int:
-    return _listed_tagged_items().filter(tag=tag).count()
 
 
 def sidebar() -> dict:
@@ -267,4 +265,72 @@ def profile_activity(*, member, viewer, params) -> dict:
         "tab": tab,
         "tabs": [(key, PROFILE_TABS[key], counts.get(key)) for key in tabs],
         "page": page,
+    }
+
+
+# --- The thread page ----------------------------------------------------------------------------
+
+
+def thread_page(*, thread: Thread, viewer) -> dict:
+    """Everything the thread page shows to ``viewer``, in a fixed number of queries whatever the
+    number of answers: the answers with their authors, the viewer's votes, "I have this too"
+    and flags, the tags, revisions for staff and the other apps' notices. Assumes ``viewer``
+    may see ``thread`` (Thread.objects.visible_to); ``thread.viewer_has_me_too``, when
+    annotated, saves a query."""
+    user = viewer
+    is_staff = user.is_authenticated and user.is_staff
+    answers = list(thread.answers.visible_to(user).select_related("author").order_by("created_at", "pk"))
+    voted: set[int] = set()
+    has_me_too = False
+    flagged_thread, flagged_answers = False, set()
+    if user.is_authenticated:
+        voted = set(AnswerVote.objects.filter(user=user, answer__thread=thread).values_list("answer_id", flat=True))
+        has_me_too = getattr(thread, "viewer_has_me_too", None)
+        if has_me_too is None:
+            has_me_too = MeToo.objects.filter(user=user, thread=thread).exists()
+        flags = Flag.objects.filter(Q(thread=thread) | Q(answer__thread=thread), user=user)
+        for thread_id, answer_id in flags.values_list("thread_id", "answer_id"):
+            if thread_id:
+                flagged_thread = True
+            else:
+                flagged_answers.add(answer_id)
+    revisions_by_answer: dict[int, list[Revision]] = {}
+    thread_revisions: list[Revision] = []
+    # Only edited posts have revisions: skip the query when nothing on the page was edited.
+    if permissions.can_see_history(user) and (thread.edited_at or any(a.edited_at for a in answers)):
+        for revision in Revision.objects.filter(Q(thread=thread) | Q(answer__thread=thread)).select_related("edited_by"):
+            if revision.thread_id:
+                thread_revisions.append(revision)
+            else:
+                revisions_by_answer.setdefault(revision.answer_id, []).append(revision)
+    can_accept = permissions.can_accept(user, thread)
+    for answer in answers:
+        answer.thread = thread
+        answer.is_solution = answer.pk == thread.solution_id
+        answer.viewer_voted = answer.pk in voted
+        answer.viewer_can_vote = permissions.can_vote(user, answer)
+        answer.viewer_can_edit = permissions.can_edit_post(user, answer)
+        answer.viewer_can_accept = can_accept and not answer.is_deleted and not answer.is_hidden
+        answer.revision_list = revisions_by_answer.get(answer.pk, [])
+        answer.viewer_flagged = answer.pk in flagged_answers
+    # The accepted answer first under the question; the rest oldest first, so the thread reads
+    # as the conversation it was (later answers often build on earlier ones) and an answer
+    # does not jump around while people vote. The vote counts are on every answer.
+    solution = [a for a in answers if a.is_solution]
+    others = [a for a in answers if not a.is_solution]
+    return {
+        "thread": thread,
+        "tags": list(thread.tags.all()),
+        "solution": solution[0] if solution else None,
+        "answers": others,
+        "answer_total": len(answers),
+        "has_me_too": has_me_too,
+        "flagged_thread": flagged_thread,
+        "can_me_too": permissions.can_me_too(user, thread),
+        "can_edit_thread": permissions.can_edit_post(user, thread),
+        "can_ask_for_more_help": permissions.can_ask_for_more_help(user, thread),
+        "can_answer": permissions.can_answer(user, thread),
+        "is_staff_viewer": is_staff,
+        "thread_revisions": thread_revisions,
+        "notices": thread_notices(thread=thread, viewer=user),
     }

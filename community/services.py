@@ -1,4 +1,5 @@
 """Every write to community's data: questions, answers, votes, "I have this too", solutions.
+Flags and their review by staff are in community/moderation.py, on the same locks.
 
 Each service is keyword-only, owns its transaction, locks the rows its decision depends on and
 sends the community/events.py signal inside that transaction, after the change is written.
@@ -21,7 +22,6 @@ Thread.version goes up on every change to what the thread page shows.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -31,68 +31,23 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from community import events, limits, mentions, permissions, privacy
+from community.validators import (
+    BODY_MAX_LENGTH,
+    TITLE_MAX_LENGTH,
+    clean_answer_body,
+    clean_body,
+    clean_tags,
+    clean_title,
+)
 from community.markdown import render
 from community.models import COMMENT_MAX_LENGTH, Answer, AnswerVote, Category, Comment, Follow, MeToo, Revision, Thread
-
-TITLE_MIN_LENGTH = 10
-TITLE_MAX_LENGTH = 150
-BODY_MAX_LENGTH = 20_000
-ANSWER_MIN_LENGTH = 2
-MAX_TAGS = 5
-TAG_MAX_LENGTH = 32
-_TAG_RE = re.compile(r"^[a-z0-9][a-z0-9+#.\-]*$")
-
 
 # --- Input ----------------------------------------------------------------------------------
 
 
-def clean_tags(tags: Iterable[str] | str) -> list[str]:
-    """Normalise tags: lower case, spaces to dashes, duplicates dropped, at most MAX_TAGS.
-
-    Accepts a list or one comma-separated string. Raises ValidationError naming the bad tag.
-    """
-    if isinstance(tags, str):
-        tags = tags.split(",")
-    cleaned: list[str] = []
-    for raw in tags:
-        tag = re.sub(r"\s+", "-", (raw or "").strip().lower()).strip("-")
-        if not tag:
-            continue
-        if len(tag) > TAG_MAX_LENGTH:
-            raise ValidationError(f"Tag “{tag[:TAG_MAX_LENGTH]}…” is too long: at most {TAG_MAX_LENGTH} characters.")
-        if not _TAG_RE.match(tag):
-            raise ValidationError(f"Tag “{tag}” may use only letters, digits, dashes, dots, + and #.")
-        if privacy.mask_account_data(tag, max_chars=TAG_MAX_LENGTH).changed:
-            # A tag is shown on public lists and can't hold a mask: refuse it instead.
-            raise ValidationError("A tag can't be a card or account number: remove it, our staff don't need it.")
-        if tag not in cleaned:
-            cleaned.append(tag)
-    if len(cleaned) > MAX_TAGS:
-        raise ValidationError(f"Use at most {MAX_TAGS} tags (you gave {len(cleaned)}).")
-    return cleaned
-
-
-def _clean_title(title: str) -> str:
-    title = " ".join((title or "").split())
-    if len(title) < TITLE_MIN_LENGTH:
-        raise ValidationError(f"Write a title of at least {TITLE_MIN_LENGTH} characters that sums up the question.")
-    if len(title) > TITLE_MAX_LENGTH:
-        raise ValidationError(f"Keep the title under {TITLE_MAX_LENGTH} characters.")
-    return title
-
-
-def _clean_body(body: str, *, min_length: int = 1, what: str = "question") -> str:
-    body = (body or "").strip()
-    if len(body) < min_length:
-        raise ValidationError(f"The {what} needs some text.")
-    if len(body) > BODY_MAX_LENGTH:
-        raise ValidationError(f"Keep the {what} under {BODY_MAX_LENGTH:,} characters.")
-    return body
-
-
 def _mask(text: str, *, max_chars: int) -> privacy.MaskResult:
-    """``text`` (already bounded to ``max_chars`` by its _clean_* function) with its account
-    data masked (community.privacy): what a service stores instead of what was typed."""
+    """``text`` (already bounded to ``max_chars`` by its validator) with its account data
+    masked (community.privacy): what a service stores instead of what was typed."""
     try:
         return privacy.mask_account_data(text, max_chars=max_chars)
     except privacy.TextTooLong as exc:
@@ -169,7 +124,7 @@ def ask_question(
         raise PermissionDenied("Sign in to ask a question.")
     if category is None:
         raise ValidationError("Choose a category.")
-    title, body, findings = mask_question(title=_clean_title(title), body=_clean_body(body))
+    title, body, findings = mask_question(title=clean_title(title), body=clean_body(body))
     tags = clean_tags(tags)
     body_html = render(body)
     _check_posting_rate(user=author, kind="question", body_html=body_html)
@@ -221,7 +176,7 @@ def edit_question(
     """
     thread = _lock_thread(thread.pk)
     permissions.check_can_edit_post(user, thread)
-    title, body, findings = mask_question(title=_clean_title(title), body=_clean_body(body))
+    title, body, findings = mask_question(title=clean_title(title), body=clean_body(body))
     new_tags = clean_tags(tags) if tags is not None else None
     detected = privacy.kinds_of(findings)
     became_private = not thread.is_private and bool(is_private or detected)
@@ -285,7 +240,7 @@ def post_answer(*, author, thread: Thread, body: str) -> Answer:
     if not Thread.objects.visible_to(author).filter(pk=thread.pk).exists():
         raise PermissionDenied("You can't answer this question.")
     permissions.check_can_answer(author, thread)
-    masked = _mask(_clean_body(body, min_length=ANSWER_MIN_LENGTH, what="answer"), max_chars=BODY_MAX_LENGTH)
+    masked = _mask(clean_answer_body(body), max_chars=BODY_MAX_LENGTH)
     body = masked.text
     mentioned = mentions.mentioned_members(body)
     body_html = mentions.render_post(body, mentioned, render)
@@ -317,7 +272,7 @@ def edit_answer(*, user, answer: Answer, body: str) -> Answer:
     The new text is masked as in post_answer (``answer.masked_findings``)."""
     thread, answer = _lock_answer(answer)
     permissions.check_can_edit_post(user, answer)
-    masked = _mask(_clean_body(body, min_length=ANSWER_MIN_LENGTH, what="answer"), max_chars=BODY_MAX_LENGTH)
+    masked = _mask(clean_answer_body(body), max_chars=BODY_MAX_LENGTH)
     body = masked.text
     answer.masked_findings = list(masked.findings)
     if body == answer.body:
@@ -505,162 +460,12 @@ def ask_for_more_help(*, user, thread: Thread) -> Thread:
     Only the asker, only on a thread with answers. Escalation decides what happens next.
     """
     thread = _lock_thread(thread.pk)
-    if user is None or not user.is_authenticated or thread.author_id != user.pk or thread.is_deleted:
-        raise PermissionDenied("Only the person who asked can say they still need help.")
+    permissions.check_can_ask_for_more_help(user, thread)
     if thread.answer_count == 0:
         raise ValidationError("Nobody has answered yet, so there is no answer to say it didn't help.")
     _bump_thread(thread, last_activity_at=timezone.now())
     events.help_still_needed.send(sender=Thread, thread=thread, user=user)
     return thread
-
-
-# --- Flags ----------------------------------------------------------------------------------
-# A flag is a member's report that a question or answer breaks the rules. Flags weigh what the
-# flagger's privileges say (community.hooks.privileges_for); when a post's pending weight
-# reaches CommunitySettings.flag_threshold it is hidden pending staff review, and staff then
-# restore it or remove it for good.
-
-
-def _flag_target(post) -> tuple[type, Thread, Thread | Answer]:
-    """Lock the post (its thread first for an answer) and return (model, thread, locked post)."""
-    if isinstance(post, Thread):
-        thread = _lock_thread(post.pk)
-        return Thread, thread, thread
-    if isinstance(post, Answer):
-        thread, answer = _lock_answer(post)
-        return Answer, thread, answer
-    raise TypeError(f"Only questions and answers can be flagged, not {type(post).__name__}.")
-
-
-def _pending_flags(model: type, post):
-    from community.models import Flag
-
-    target = {"thread": post} if model is Thread else {"answer": post}
-    return Flag.objects.filter(resolution=Flag.Resolution.PENDING, **target)
-
-
-@transaction.atomic
-def flag_post(*, user, post: Thread | Answer, reason: str, note: str = "") -> "Flag":
-    """Record the user's flag on someone else's question or answer; hide the post when the
-    pending flags' weight reaches the threshold, sending post_hidden once.
-
-    Locks the post's thread (and the answer) first, so two last flags cannot both miss or both
-    cross the threshold. One flag per member and post: a second one raises ValidationError
-    (code "already_flagged") and changes nothing. Raises PermissionDenied when the user may
-    not see the post or it is their own.
-    """
-    from community.hooks import privileges_for
-    from community.models import CommunitySettings, Flag
-
-    if user is None or not user.is_authenticated:
-        raise PermissionDenied("Sign in to flag a post.")
-    if reason not in Flag.Reason.values:
-        raise ValidationError("Choose why you are flagging this post.", code="reason")
-    note = (note or "").strip()
-    if len(note) > Flag._meta.get_field("note").max_length:
-        raise ValidationError("Keep the note under 300 characters.", code="note")
-    note = _mask(note, max_chars=Flag._meta.get_field("note").max_length).text
-    model, thread, post = _flag_target(post)
-    if not Thread.objects.visible_to(user).filter(pk=thread.pk).exists() or post.is_deleted:
-        raise PermissionDenied("This post is not available.")
-    if model is Answer and not Answer.objects.visible_to(user).filter(pk=post.pk).exists():
-        raise PermissionDenied("This post is not available.")
-    if post.author_id == user.pk:
-        raise PermissionDenied("You can't flag your own post.")
-    target = {"thread": post} if model is Thread else {"answer": post}
-    already = ValidationError("You have already flagged this post. Staff will review it.", code="already_flagged")
-    if Flag.objects.filter(user=user, **target).exists():
-        raise already
-    try:
-        with transaction.atomic():
-            flag = Flag.objects.create(
-                user=user,
-                reason=reason,
-                note=note,
-                weight=privileges_for(user).flag_weight,
-                created_at=timezone.now(),
-                **target,
-            )
-    except IntegrityError:
-        raise already from None
-    model.objects.filter(pk=post.pk).update(flag_count=F("flag_count") + 1)
-    post.refresh_from_db(fields=["flag_count"])
-    if not post.is_hidden:
-        weight = sum(_pending_flags(model, post).values_list("weight", flat=True))
-        if weight >= CommunitySettings.load().flag_threshold:
-            model.objects.filter(pk=post.pk).update(is_hidden=True)
-            post.is_hidden = True
-            _bump_thread(thread)
-            if model is Answer:
-                post.thread = thread
-            events.post_hidden.send(sender=model, post=post)
-    return flag
-
-
-def _check_moderator(user) -> None:
-    if user is None or not user.is_authenticated or not user.is_staff:
-        raise PermissionDenied("Only staff review flagged posts.")
-
-
-def _resolve_flags(model: type, post, *, resolution: str, user) -> int:
-    return _pending_flags(model, post).update(resolution=resolution, resolved_by=user, resolved_at=timezone.now())
-
-
-@transaction.atomic
-def restore_post(*, user, post: Thread | Answer) -> Thread | Answer:
-    """Staff found nothing wrong: show the post again and close its pending flags as restored.
-    Sends post_restored. A removed post stays removed (ValidationError). Locks the post."""
-    from community.models import Flag
-
-    _check_moderator(user)
-    model, thread, post = _flag_target(post)
-    if post.is_deleted:
-        raise ValidationError("This post was removed and can't be restored here.", code="removed")
-    _resolve_flags(model, post, resolution=Flag.Resolution.RESTORED, user=user)
-    if post.is_hidden:
-        model.objects.filter(pk=post.pk).update(is_hidden=False)
-        post.is_hidden = False
-    _bump_thread(thread)
-    if model is Answer:
-        post.thread = thread
-    events.post_restored.send(sender=model, post=post, by=user)
-    return post
-
-
-@transaction.atomic
-def remove_post(*, user, post: Thread | Answer) -> Thread | Answer:
-    """Staff agree with the flags: the post stays hidden and is soft-deleted (nothing is lost
-    for staff); its pending flags close as removed. A removed answer leaves the thread's
-    counters and, if it was the solution, is unaccepted first (with its event), as when its
-    author deletes it. Sends post_removed. Locks the post."""
-    from community.models import Flag
-
-    _check_moderator(user)
-    model, thread, post = _flag_target(post)
-    _resolve_flags(model, post, resolution=Flag.Resolution.REMOVED, user=user)
-    now = timezone.now()
-    was_deleted = post.is_deleted
-    if model is Answer:
-        if thread.solution_id == post.pk:
-            _unaccept(thread=thread, answer=post, user=user)
-        Answer.objects.filter(pk=post.pk).update(
-            is_hidden=True, is_deleted=True, deleted_at=post.deleted_at or now
-        )
-        if was_deleted:
-            _bump_thread(thread)
-        else:
-            _bump_thread(
-                thread,
-                answer_count=F("answer_count") - 1,
-                upvote_count=F("upvote_count") - post.upvote_count,
-            )
-        post.refresh_from_db()
-        post.thread = thread
-    else:
-        _bump_thread(thread, is_hidden=True, is_deleted=True, deleted_at=thread.deleted_at or now)
-        post = thread
-    events.post_removed.send(sender=model, post=post, by=user)
-    return post
 
 
 # --- Comments -------------------------------------------------------------------------------

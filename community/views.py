@@ -1,47 +1,56 @@
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
 from functools import wraps
-from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
 from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
-from community import permissions, privacy, services
+from community import permissions, privacy, services, validators
 from community.pagecache import THREAD, anonymous_page, cached_for_lists
 from community.forms import AnswerForm, QuestionForm
-from community.hooks import thread_notices
 from community.limits import PostingLimitReached
 from community.markdown import render as render_markdown
-from community.models import Answer, AnswerVote, Category, Comment, Flag, Follow, MeToo, Revision, Thread
+from community.moderation import flag_post, remove_post, restore_post
+from community.selectors import thread_page
+from community.models import Answer, AnswerVote, Category, Comment, Follow, MeToo, Thread
 
 
 # --- Threads: asking, the thread page, answering and reactions -------------------------------
 
 
 def member_required(view):
-    """Sign-in for members. An htmx request is sent to the sign-in page with HX-Redirect, so a
-    button never gets the sign-in page swapped into it."""
+    """Django's login_required, except that an htmx request is sent to the sign-in page with
+    django-htmx's HttpResponseClientRedirect (answered 401), so a button never gets the
+    sign-in page swapped into it; ``next`` is the page the member was on."""
+    protected = login_required(view)
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        if request.user.is_authenticated:
-            return view(request, *args, **kwargs)
-        referer = request.headers.get("HX-Current-URL") or request.get_full_path()
-        login_url = f"{reverse('account_login')}?{urlencode({'next': referer if url_has_allowed_host_and_scheme(referer, allowed_hosts={request.get_host()}) else '/'})}"
-        if request.htmx:
-            response = HttpResponse(status=401)
-            response["HX-Redirect"] = login_url
+        if request.htmx and not request.user.is_authenticated:
+            page = request.headers.get("HX-Current-URL", "")
+            if not url_has_allowed_host_and_scheme(page, allowed_hosts={request.get_host()}):
+                page = "/"
+            response = HttpResponseClientRedirect(redirect_to_login(page)["Location"])
+            response.status_code = 401
             return response
-        return redirect(login_url)
+        return protected(request, *args, **kwargs)
 
     return wrapper
 
@@ -64,26 +73,73 @@ def _problem(request: HttpRequest, exc: Exception) -> str:
     return str(exc) or "You can't do that here."
 
 
-def _refuse(request: HttpRequest, form, exc: Exception) -> HttpResponse | None:
-    """Put a service's refusal on the form, which keeps what the member typed. Over a posting
-    limit an htmx request gets a 429 with the reason straight away; otherwise None, and the
-    caller renders the page (with _limit_status)."""
-    form.add_error(None, _problem(request, exc))
-    if isinstance(exc, PostingLimitReached) and request.htmx:
-        reason = format_html('<p class="message message-error" role="alert">{}</p>', _problem(request, exc))
-        response = HttpResponse(reason, status=429)
-        response["Retry-After"] = str(exc.retry_after)
-        return response
-    return None
+def _attempt(request: HttpRequest, form, service, **kwargs):
+    """Call a service for a valid form. Returns (result, None), or (None, the refusal) with its
+    reason put on the form, which keeps what the member typed."""
+    try:
+        return service(**kwargs), None
+    except (ValidationError, PermissionDenied) as exc:
+        form.add_error(None, _problem(request, exc))
+        return None, exc
 
 
-def _limit_status(response: HttpResponse, exc: Exception | None) -> HttpResponse:
-    """A page re-rendered because a posting limit refused the post answers 429 (browsers show
-    it like any page) with Retry-After."""
-    if isinstance(exc, PostingLimitReached):
+def _form_page(request: HttpRequest, template: str, context: dict, *, refusal=None, status: int = 200) -> HttpResponse:
+    """The form's page again, with its errors: the one answer to bad input and refusals for
+    every form view. Over a posting limit it is a 429 with Retry-After; an htmx request then
+    gets only the reason, straight away, since its target is a small part of the page."""
+    if isinstance(refusal, PostingLimitReached):
+        if request.htmx:
+            response = HttpResponse(
+                format_html('<p class="message message-error" role="alert">{}</p>', _problem(request, refusal))
+            )
+        else:
+            response = render(request, template, context)
         response.status_code = 429
-        response["Retry-After"] = str(exc.retry_after)
-    return response
+        response["Retry-After"] = str(refusal.retry_after)
+        return response
+    return render(request, template, context, status=status)
+
+
+@dataclass
+class Reply:
+    """What an htmx-serving view decided: ``context`` (or a function building it, called only
+    when needed) renders the partial its @htmx_partial names; without JavaScript the member
+    gets ``message`` and goes back to ``back``, or gets ``page`` with ``page_status``."""
+
+    context: dict | Callable[[], dict]
+    back: str = ""
+    message: str = ""
+    level: int = messages.SUCCESS
+    page: str = ""
+    page_status: int = 200
+
+    def build_context(self) -> dict:
+        return self.context() if callable(self.context) else self.context
+
+
+def htmx_partial(template_name: str):
+    """Name, once per view, the partial it answers htmx with (Misago's template_name_htmx):
+    the view returns a Reply and never branches on request.htmx itself, so every action
+    also works without JavaScript."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            reply = view(request, *args, **kwargs)
+            if not isinstance(reply, Reply):
+                return reply
+            if request.htmx:
+                return render(request, template_name, reply.build_context())
+            if reply.page:
+                return render(request, reply.page, reply.build_context(), status=reply.page_status)
+            if reply.message:
+                messages.add_message(request, reply.level, reply.message)
+            return redirect(reply.back)
+
+        wrapper.template_name_htmx = template_name
+        return wrapper
+
+    return decorate
 
 
 def _answer_url(thread: Thread, answer_pk: int) -> str:
@@ -91,71 +147,13 @@ def _answer_url(thread: Thread, answer_pk: int) -> str:
 
 
 def _thread_context(request: HttpRequest, thread: Thread, *, answer_form: AnswerForm | None = None) -> dict:
-    """Everything the thread page shows, in a fixed number of queries whatever the number of
-    answers: the answers with their authors, the viewer's votes, "I have this too", the tags,
-    revisions for staff and the other apps' notices."""
-    user = request.user
-    is_staff = user.is_authenticated and user.is_staff
-    answers = list(thread.answers.visible_to(user).select_related("author").order_by("created_at", "pk"))
-    voted: set[int] = set()
-    has_me_too = False
-    flagged_thread, flagged_answers = False, set()
-    if user.is_authenticated:
-        voted = set(AnswerVote.objects.filter(user=user, answer__thread=thread).values_list("answer_id", flat=True))
-        has_me_too = getattr(thread, "viewer_has_me_too", None)
-        if has_me_too is None:
-            has_me_too = MeToo.objects.filter(user=user, thread=thread).exists()
-        flags = Flag.objects.filter(Q(thread=thread) | Q(answer__thread=thread), user=user)
-        for thread_id, answer_id in flags.values_list("thread_id", "answer_id"):
-            if thread_id:
-                flagged_thread = True
-            else:
-                flagged_answers.add(answer_id)
-    revisions_by_answer: dict[int, list[Revision]] = {}
-    thread_revisions: list[Revision] = []
-    # Only edited posts have revisions: skip the query when nothing on the page was edited.
-    if permissions.can_see_history(user) and (thread.edited_at or any(a.edited_at for a in answers)):
-        for revision in Revision.objects.filter(Q(thread=thread) | Q(answer__thread=thread)).select_related("edited_by"):
-            if revision.thread_id:
-                thread_revisions.append(revision)
-            else:
-                revisions_by_answer.setdefault(revision.answer_id, []).append(revision)
-    can_accept = permissions.can_accept(user, thread)
-    for answer in answers:
-        answer.thread = thread
-        answer.is_solution = answer.pk == thread.solution_id
-        answer.viewer_voted = answer.pk in voted
-        answer.viewer_can_vote = permissions.can_vote(user, answer)
-        answer.viewer_can_edit = permissions.can_edit_post(user, answer)
-        answer.viewer_can_accept = can_accept and not answer.is_deleted and not answer.is_hidden
-        answer.revision_list = revisions_by_answer.get(answer.pk, [])
-        answer.viewer_flagged = answer.pk in flagged_answers
-    # The accepted answer first under the question; the rest oldest first, so the thread reads
-    # as the conversation it was (later answers often build on earlier ones) and an answer
-    # does not jump around while people vote. The vote counts are on every answer.
-    solution = [a for a in answers if a.is_solution]
-    others = [a for a in answers if not a.is_solution]
-    if answer_form is None and permissions.can_answer(user, thread):
+    """The thread page's context: community.selectors.thread_page plus the answer form (the
+    one given, with its errors and text, else an empty one for those who may answer)."""
+    if answer_form is None and permissions.can_answer(request.user, thread):
         answer_form = AnswerForm()
-    conversation = _conversation_context(request, thread, answers)
-    return {
-        **conversation,
-        "thread": thread,
-        "tags": list(thread.tags.all()),
-        "solution": solution[0] if solution else None,
-        "answers": others,
-        "answer_total": len(answers),
-        "has_me_too": has_me_too,
-        "flagged_thread": flagged_thread,
-        "can_me_too": permissions.can_me_too(user, thread),
-        "can_edit_thread": permissions.can_edit_post(user, thread),
-        "can_ask_for_more_help": permissions.can_ask_for_more_help(user, thread),
-        "can_answer": permissions.can_answer(user, thread),
-        "is_staff_viewer": is_staff,
-        "thread_revisions": thread_revisions,
-        "notices": thread_notices(thread=thread, viewer=user),
-        "answer_form": answer_form,
-    }
+    context = thread_page(thread=thread, viewer=request.user)
+    shown = ([context["solution"]] if context["solution"] else []) + list(context["answers"])
+    return {**context, **_conversation_context(request, thread, shown), "answer_form": answer_form}
 
 
 def _conversation_context(request: HttpRequest, thread: Thread, answers: list[Answer]) -> dict:
@@ -246,20 +244,18 @@ def ask(request: HttpRequest) -> HttpResponse:
             preview = _preview_context(request.POST.get("title", ""), request.POST.get("body", ""))
         elif form.is_valid():
             data = form.cleaned_data
-            try:
-                thread = services.ask_question(
-                    author=request.user,
-                    category=data["category"],
-                    title=data["title"],
-                    body=data["body"],
-                    tags=data["tags"],
-                    is_private=data["is_private"],
-                )
-            except (ValidationError, PermissionDenied) as exc:
-                refusal = exc
-                if (response := _refuse(request, form, exc)) is not None:
-                    return response
-            else:
+            thread, refusal = _attempt(
+                request,
+                form,
+                services.ask_question,
+                author=request.user,
+                category=data["category"],
+                title=data["title"],
+                body=data["body"],
+                tags=data["tags"],
+                is_private=data["is_private"],
+            )
+            if thread is not None:
                 _masked_message(request, thread.masked_findings, where="question")
                 if thread.is_private:
                     _private_message(request, thread, thread.detected_private_data)
@@ -271,17 +267,17 @@ def ask(request: HttpRequest) -> HttpResponse:
         if request.GET.get("category"):
             initial["category"] = Category.objects.filter(slug=request.GET["category"]).first()
         if request.GET.get("title"):
-            initial["title"] = request.GET["title"][: services.TITLE_MAX_LENGTH]
+            initial["title"] = request.GET["title"][: validators.TITLE_MAX_LENGTH]
         form = QuestionForm(initial=initial)
     status = 400 if request.method == "POST" and form.errors and preview is None else 200
-    return _limit_status(render(request, "community/ask.html", {"form": form, "preview": preview}, status=status), refusal)
+    return _form_page(request, "community/ask.html", {"form": form, "preview": preview}, refusal=refusal, status=status)
 
 
 def _preview_context(title: str, body: str, kind: str = "question") -> dict:
     """The preview shows the text as it will be stored: masked. Both inputs are cut to their
     fields' bounds before they are scanned (a preview is a hint; the form refuses more)."""
-    title = privacy.clip(" ".join((title or "").split()), services.TITLE_MAX_LENGTH)
-    body = privacy.clip(body, services.BODY_MAX_LENGTH)
+    title = privacy.clip(" ".join((title or "").split()), validators.TITLE_MAX_LENGTH)
+    body = privacy.clip(body, validators.BODY_MAX_LENGTH)
     if kind == "answer":
         title = ""
     _title, body, findings = services.mask_question(title=title, body=body)
@@ -314,18 +310,15 @@ def answer(request: HttpRequest, pk: int) -> HttpResponse:
     form = AnswerForm(request.POST)
     refusal = None
     if form.is_valid():
-        try:
-            posted = services.post_answer(author=request.user, thread=thread, body=form.cleaned_data["body"])
-        except (ValidationError, PermissionDenied) as exc:
-            refusal = exc
-            if (response := _refuse(request, form, exc)) is not None:
-                return response
-        else:
+        posted, refusal = _attempt(
+            request, form, services.post_answer, author=request.user, thread=thread, body=form.cleaned_data["body"]
+        )
+        if posted is not None:
             _masked_message(request, posted.masked_findings, where="answer")
             messages.success(request, "Thanks, your answer is posted.")
             return redirect(_answer_url(thread, posted.pk))
-    response = render(request, "community/thread.html", _thread_context(request, thread, answer_form=form), status=400)
-    return _limit_status(response, refusal)
+    context = _thread_context(request, thread, answer_form=form)
+    return _form_page(request, "community/thread.html", context, refusal=refusal, status=400)
 
 
 def _back_to(request: HttpRequest, thread: Thread, anchor: str = "") -> HttpResponse:
@@ -334,7 +327,8 @@ def _back_to(request: HttpRequest, thread: Thread, anchor: str = "") -> HttpResp
 
 @member_required
 @require_POST
-def vote(request: HttpRequest, pk: int) -> HttpResponse:
+@htmx_partial("community/_vote_response.html")
+def vote(request: HttpRequest, pk: int) -> Reply:
     """Toggle "This helped" on an answer. htmx gets the button back; others the page."""
     answer = _visible_answer(request, pk)
     error = ""
@@ -343,23 +337,24 @@ def vote(request: HttpRequest, pk: int) -> HttpResponse:
     except (ValidationError, PermissionDenied) as exc:
         error = _problem(request, exc)
         voted = AnswerVote.objects.filter(answer=answer, user=request.user).exists()
-    if not request.htmx:
-        if error:
-            messages.error(request, error)
-        return _back_to(request, answer.thread, f"#answer-{answer.pk}")
-    answer.refresh_from_db(fields=["upvote_count"])
-    answer.viewer_voted = voted
-    answer.viewer_can_vote = permissions.can_vote(request.user, answer)
-    # The sidebar's counts and the answerer's rank badges change in place (out of band).
-    thread = _visible_thread(request, answer.thread_id)
-    answer.author.refresh_from_db(fields=["points"])
-    context = {"answer": answer, "error": error, "thread": thread, "badge_member": answer.author}
-    return render(request, "community/_vote_response.html", context)
+
+    def button() -> dict:
+        answer.refresh_from_db(fields=["upvote_count"])
+        answer.viewer_voted = voted
+        answer.viewer_can_vote = permissions.can_vote(request.user, answer)
+        # The sidebar's counts and the answerer's rank badges change in place (out of band).
+        answer.author.refresh_from_db(fields=["points"])
+        thread = _visible_thread(request, answer.thread_id)
+        return {"answer": answer, "error": error, "thread": thread, "badge_member": answer.author}
+
+    back = _answer_url(answer.thread, answer.pk)
+    return Reply(button, back=back, message=error, level=messages.ERROR)
 
 
 @member_required
 @require_POST
-def me_too(request: HttpRequest, pk: int) -> HttpResponse:
+@htmx_partial("community/_me_too_button.html")
+def me_too(request: HttpRequest, pk: int) -> Reply:
     """Toggle "I have this too" on a question."""
     thread = _visible_thread(request, pk)
     error = ""
@@ -368,18 +363,19 @@ def me_too(request: HttpRequest, pk: int) -> HttpResponse:
     except (ValidationError, PermissionDenied) as exc:
         error = _problem(request, exc)
         has_me_too = MeToo.objects.filter(thread=thread, user=request.user).exists()
-    if not request.htmx:
-        if error:
-            messages.error(request, error)
-        return _back_to(request, thread)
-    thread.refresh_from_db(fields=["me_too_count", "version"])
-    context = {"thread": thread, "has_me_too": has_me_too, "can_me_too": permissions.can_me_too(request.user, thread), "error": error}
-    return render(request, "community/_me_too_button.html", context)
+
+    def button() -> dict:
+        thread.refresh_from_db(fields=["me_too_count", "version"])
+        can_me_too = permissions.can_me_too(request.user, thread)
+        return {"thread": thread, "has_me_too": has_me_too, "can_me_too": can_me_too, "error": error}
+
+    return Reply(button, back=thread.get_absolute_url(), message=error, level=messages.ERROR)
 
 
 @member_required
 @require_POST
-def accept(request: HttpRequest, pk: int) -> HttpResponse:
+@htmx_partial("community/_answers.html")
+def accept(request: HttpRequest, pk: int) -> Reply:
     """Accept an answer as the solution, or (with action=unaccept) take that back. The
     solution moves to the top, so htmx gets the whole answers section back."""
     answer = _visible_answer(request, pk)
@@ -391,18 +387,18 @@ def accept(request: HttpRequest, pk: int) -> HttpResponse:
             services.accept_answer(user=request.user, answer=answer)
             done = "Marked as the solution. Thanks for letting everyone know what worked."
     except (ValidationError, PermissionDenied) as exc:
+        # Shown on the next page whether or not JavaScript runs.
         messages.error(request, _problem(request, exc))
-    else:
-        if not request.htmx:
-            messages.success(request, done)
+        done = ""
     thread = _visible_thread(request, answer.thread_id)
-    if not request.htmx:
-        return _back_to(request, thread, f"#answer-{answer.pk}")
-    # The Solved badge under the title, the sidebar's counts and the answerer's rank badges
-    # change too: they come along out of band.
-    answer.author.refresh_from_db(fields=["points"])
-    context = {**_thread_context(request, thread), "oob_status": True, "badge_member": answer.author}
-    return render(request, "community/_answers.html", context)
+
+    def answers() -> dict:
+        # The Solved badge under the title, the sidebar's counts and the answerer's rank badges
+        # change too: they come along out of band.
+        answer.author.refresh_from_db(fields=["points"])
+        return {**_thread_context(request, thread), "oob_status": True, "badge_member": answer.author}
+
+    return Reply(answers, back=_answer_url(thread, answer.pk), message=done)
 
 
 @member_required
@@ -434,20 +430,18 @@ def edit_question(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             was_private = thread.is_private
-            try:
-                edited = services.edit_question(
-                    user=request.user,
-                    thread=thread,
-                    title=data["title"],
-                    body=data["body"],
-                    tags=data["tags"],
-                    is_private=data["is_private"],
-                )
-            except (ValidationError, PermissionDenied) as exc:
-                refusal = exc
-                if (response := _refuse(request, form, exc)) is not None:
-                    return response
-            else:
+            edited, refusal = _attempt(
+                request,
+                form,
+                services.edit_question,
+                user=request.user,
+                thread=thread,
+                title=data["title"],
+                body=data["body"],
+                tags=data["tags"],
+                is_private=data["is_private"],
+            )
+            if edited is not None:
                 _masked_message(request, edited.masked_findings, where="question")
                 if edited.is_private and not was_private:
                     detected = edited.detected_private_data if edited.private_reason == Thread.PrivateReason.DETECTED else []
@@ -466,8 +460,7 @@ def edit_question(request: HttpRequest, pk: int) -> HttpResponse:
             },
         )
     status = 400 if form.errors else 200
-    response = render(request, "community/edit_question.html", {"form": form, "thread": thread}, status=status)
-    return _limit_status(response, refusal)
+    return _form_page(request, "community/edit_question.html", {"form": form, "thread": thread}, refusal=refusal, status=status)
 
 
 @member_required
@@ -480,21 +473,18 @@ def edit_answer(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         form = AnswerForm(request.POST)
         if form.is_valid():
-            try:
-                edited = services.edit_answer(user=request.user, answer=answer, body=form.cleaned_data["body"])
-            except (ValidationError, PermissionDenied) as exc:
-                refusal = exc
-                if (response := _refuse(request, form, exc)) is not None:
-                    return response
-            else:
+            edited, refusal = _attempt(
+                request, form, services.edit_answer, user=request.user, answer=answer, body=form.cleaned_data["body"]
+            )
+            if edited is not None:
                 _masked_message(request, edited.masked_findings, where="answer")
                 messages.success(request, "Your answer is updated.")
                 return redirect(_answer_url(answer.thread, answer.pk))
     else:
         form = AnswerForm(initial={"body": answer.body})
     status = 400 if form.errors else 200
-    response = render(request, "community/edit_answer.html", {"form": form, "answer": answer, "thread": answer.thread}, status=status)
-    return _limit_status(response, refusal)
+    context = {"form": form, "answer": answer, "thread": answer.thread}
+    return _form_page(request, "community/edit_answer.html", context, refusal=refusal, status=status)
 
 
 @member_required
@@ -544,34 +534,77 @@ def similar(request: HttpRequest) -> HttpResponse:
 
 @anonymous_page()
 def search(request: HttpRequest) -> HttpResponse:
-    """Full-text search over listed threads (PostgreSQL; word matching on SQLite), with
-    category and solved filters. An empty query shows tips; a query without any word finds
-    nothing; neither is an error."""
+    """Search over listed threads: forgiving ranking, typo correction, sort and filters
+    (category, tag, solved, date). An empty query shows tips; a query without any word finds
+    nothing; unknown filter values are dropped with a message; none of it is an error."""
     from community.models import Category
-    from community.search import MAX_QUERY_LENGTH, add_snippets, search_threads
+    from community.search import DATE_RANGES, MAX_QUERY_LENGTH, SORTS, add_snippets, search_threads
     from community.selectors import PAGE_SIZE
+    from taggit.models import Tag
 
     raw = request.GET.get("q", "")
-    category = None
+    problems = []
+    category = tag = None
     if request.GET.get("category"):
-        category = Category.objects.filter(slug=request.GET["category"]).first()
+        category = Category.objects.filter(slug=request.GET["category"][:100]).first()
+        if category is None:
+            problems.append("There is no such category, so all categories were searched.")
+    if request.GET.get("tag"):
+        tag = Tag.objects.filter(slug=request.GET["tag"][:100], taggit_taggeditem_items__isnull=False).first()
+        if tag is None:
+            problems.append("There is no such tag, so questions with any tag were searched.")
     solved = {"yes": True, "no": False}.get(request.GET.get("solved", ""))
-    results = search_threads(query=raw, category=category, solved=solved)
+    sort = request.GET.get("sort", "relevance")
+    if sort not in SORTS:
+        sort = "relevance"
+    date = request.GET.get("date", "")
+    since = None
+    if date in DATE_RANGES:
+        since = timezone.now() - timedelta(days=DATE_RANGES[date][1])
+    else:
+        date = ""
+    results = search_threads(query=raw, category=category, tag=tag, solved=solved, since=since, sort=sort)
     page = None
     if results.threads is not None:
         page = Paginator(results.threads, PAGE_SIZE).get_page(request.GET.get("page"))
-        page.object_list = add_snippets(page.object_list, query=results.query, words=results.words)
+        shown = results.suggestion if results.corrected else results.query
+        page.object_list = add_snippets(page.object_list, query=shown, words=results.words)
     context = {
         "query": results.query,
+        "results": results,
         "has_words": bool(results.words),
         "truncated": len(" ".join(raw.split())) > MAX_QUERY_LENGTH,
         "page": page,
         "category": category,
-        "unknown_category": bool(request.GET.get("category")) and category is None,
+        "tag": tag,
+        "problems": problems,
         "solved": request.GET.get("solved", ""),
+        "sort": sort,
+        "sorts": SORTS,
+        "date": date,
+        "date_ranges": {key: label for key, (label, _days) in DATE_RANGES.items()},
         "categories": Category.objects.all(),
     }
     return render(request, "community/search.html", context)
+
+
+def search_suggestions(request: HttpRequest) -> HttpResponse:
+    """Up to five threads for what is typed in the header's search box (htmx, as the visitor
+    types): the search page's own ranking and typo correction, cached per query until the
+    lists change."""
+    from community.search import MAX_QUERY_LENGTH, normalise_query, search_threads
+
+    query = normalise_query(request.GET.get("q", "")[: MAX_QUERY_LENGTH * 2])
+    threads, suggestion = [], ""
+    if len(query) >= 3:
+        def compute():
+            results = search_threads(query=query)
+            found = [] if results.threads is None else list(results.threads.values("pk", "slug", "title")[:5])
+            return found, results.suggestion
+
+        threads, suggestion = cached_for_lists(f"suggest:{hashlib.sha1(query.encode()).hexdigest()}", compute)
+    return render(request, "community/_search_suggestions.html",
+                  {"query": query, "threads": threads, "suggestion": suggestion})
 
 
 # --- Lists ----------------------------------------------------------------------------------
@@ -662,8 +695,8 @@ def tag_detail(request: HttpRequest, tag: str) -> HttpResponse:
 # --- Flags ----------------------------------------------------------------------------------
 
 
-def _flag(request: HttpRequest, *, post, kind: str, thread: Thread) -> HttpResponse:
-    """Validate the flag form and call services.flag_post. htmx gets the flag box back in its
+def _flag(request: HttpRequest, *, post, kind: str, thread: Thread) -> Reply:
+    """Validate the flag form and call moderation.flag_post. htmx gets the flag box back in its
     new state; without JavaScript the member goes back to the post with a message, or, when
     the form is incomplete, to a small page that keeps what they typed."""
     from community.forms import FlagForm
@@ -672,34 +705,28 @@ def _flag(request: HttpRequest, *, post, kind: str, thread: Thread) -> HttpRespo
     post_url = thread.get_absolute_url() + (f"#answer-{post.pk}" if kind == "answer" else "")
     context = {"post": post, "kind": kind, "flag_form": form, "thread": thread}
     if not form.is_valid():
-        template = "community/_flag_form.html" if request.htmx else "community/flag.html"
-        context["flag_open"] = True
-        return render(request, template, context, status=200 if request.htmx else 400)
+        return Reply({**context, "flag_open": True}, page="community/flag.html", page_status=400)
     try:
-        services.flag_post(
-            user=request.user, post=post, reason=form.cleaned_data["reason"], note=form.cleaned_data["note"]
-        )
+        flag_post(user=request.user, post=post, reason=form.cleaned_data["reason"], note=form.cleaned_data["note"])
     except (ValidationError, PermissionDenied) as exc:
         message, level = _problem(request, exc), messages.WARNING
     else:
         message, level = "Thanks for flagging. Our staff will review this post.", messages.SUCCESS
-    if request.htmx:
-        context.update(flag_message=message, flag_done=True)
-        return render(request, "community/_flag_form.html", context)
-    messages.add_message(request, level, message)
-    return redirect(post_url)
+    return Reply({**context, "flag_message": message, "flag_done": True}, back=post_url, message=message, level=level)
 
 
 @require_POST
 @member_required
-def flag_thread(request: HttpRequest, pk: int) -> HttpResponse:
+@htmx_partial("community/_flag_form.html")
+def flag_thread(request: HttpRequest, pk: int) -> Reply:
     thread = _visible_thread(request, pk)
     return _flag(request, post=thread, kind="thread", thread=thread)
 
 
 @require_POST
 @member_required
-def flag_answer(request: HttpRequest, pk: int) -> HttpResponse:
+@htmx_partial("community/_flag_form.html")
+def flag_answer(request: HttpRequest, pk: int) -> Reply:
     answer = _visible_answer(request, pk)
     return _flag(request, post=answer, kind="answer", thread=answer.thread)
 
@@ -720,7 +747,7 @@ def moderation(request: HttpRequest) -> HttpResponse:
     return render(request, "community/moderation.html", {"flagged": flagged_posts()})
 
 
-def _moderate(request: HttpRequest, kind: str, pk: int, action: str) -> HttpResponse:
+def _moderate(request: HttpRequest, kind: str, pk: int, action: str) -> Reply:
     from django.http import Http404
 
     _staff_only(request)
@@ -732,7 +759,7 @@ def _moderate(request: HttpRequest, kind: str, pk: int, action: str) -> HttpResp
     else:
         post = get_object_or_404(Answer.objects.select_related("author", "thread"), pk=pk)
         thread = post.thread
-    service = services.restore_post if action == "restore" else services.remove_post
+    service = restore_post if action == "restore" else remove_post
     try:
         service(user=request.user, post=post)
     except (ValidationError, PermissionDenied) as exc:
@@ -741,21 +768,17 @@ def _moderate(request: HttpRequest, kind: str, pk: int, action: str) -> HttpResp
         what = "Question" if kind == "thread" else "Answer"
         message = f"{what} restored: it is visible again." if action == "restore" else f"{what} removed."
         level = messages.SUCCESS
-    if request.htmx:
-        return render(
-            request,
-            "community/_moderation_done.html",
-            {"message": message, "level": "success" if level == messages.SUCCESS else "warning", "thread": thread},
-        )
-    messages.add_message(request, level, message)
-    return redirect("community:moderation")
+    context = {"message": message, "level": "success" if level == messages.SUCCESS else "warning", "thread": thread}
+    return Reply(context, back=reverse("community:moderation"), message=message, level=level)
 
 
 @require_POST
-def restore_flagged(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+@htmx_partial("community/_moderation_done.html")
+def restore_flagged(request: HttpRequest, kind: str, pk: int) -> Reply:
     return _moderate(request, kind, pk, "restore")
 
 
 @require_POST
-def remove_flagged(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+@htmx_partial("community/_moderation_done.html")
+def remove_flagged(request: HttpRequest, kind: str, pk: int) -> Reply:
     return _moderate(request, kind, pk, "remove")

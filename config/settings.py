@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "escalation",
     "notifications",
     "reports",
+    # Developer commands (seed_demo, seed_bench); they use every app above.
+    "devtools",
 ]
 
 MIDDLEWARE = [
@@ -72,7 +74,6 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "kudos.middleware.KudosMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -169,6 +170,14 @@ REPORT_ROLLUP_SECONDS = env.int("REPORT_ROLLUP_SECONDS", default=15 * 60)
 CELERY_BEAT_SCHEDULE["reports-rollup"] = {
     "task": "reports.tasks.rebuild_recent_stats",
     "schedule": float(REPORT_ROLLUP_SECONDS),
+}
+
+# Search corrects typos against the words of listed titles; beat rebuilds that vocabulary
+# every SEARCH_WORDS_SECONDS (new public titles join it at once).
+SEARCH_WORDS_SECONDS = env.int("SEARCH_WORDS_SECONDS", default=10 * 60)
+CELERY_BEAT_SCHEDULE["community-search-words"] = {
+    "task": "community.tasks.rebuild_search_words",
+    "schedule": float(SEARCH_WORDS_SECONDS),
 }
 
 # Notifications: grouped emails (upvotes: one mail per answer per period) and emails whose
@@ -288,6 +297,9 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # How long a public page rendered for anonymous visitors may be served from the cache; changes
 # invalidate it sooner (community/pagecache.py). 0 turns the page cache off.
 ANONYMOUS_PAGE_CACHE_SECONDS = env.int("ANONYMOUS_PAGE_CACHE_SECONDS", default=300)
+# A thread's rendered answers are cached per thread version and viewer state
+# (community/templatetags/community_cache.py); off only to measure pages rendered from scratch.
+ANSWERS_FRAGMENT_CACHE = env.bool("ANSWERS_FRAGMENT_CACHE", default=True)
 
 # --- Live thread pages (community/conversation_views.py) -----------------------------------------
 # How often an open thread page asks whether anything changed (htmx polling, one indexed query

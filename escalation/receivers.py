@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from community import events
 from community.models import Answer, AnswerVote, Thread
-from escalation import services
+from config.tasks import enqueue_on_commit
+from escalation import services, tasks
 from escalation.models import Deadline, Ticket
 
 
@@ -17,7 +18,10 @@ def on_question_asked(sender, *, thread: Thread, **kwargs) -> None:
         # Confidential: nobody but staff may answer, so it goes to the queue at once.
         services.escalate_thread(thread=thread, reason=Ticket.Reason.CONFIDENTIAL, detail=_private_detail(thread))
     else:
-        services.set_thread_deadlines(thread=thread)
+        deadlines = services.set_thread_deadlines(thread=thread)
+        first_answer = next(d for d in deadlines if d.kind == Deadline.Kind.FIRST_ANSWER)
+        if (countdown := services.countdown_for(first_answer)) is not None:
+            enqueue_on_commit(tasks.escalate_if_due.s(thread.pk).set(countdown=countdown))
 
 
 def on_question_edited(sender, *, thread: Thread, became_private: bool = False, **kwargs) -> None:

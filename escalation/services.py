@@ -18,8 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from community import privacy
-from community.models import Thread
-from config.tasks import enqueue_on_commit
+from community.models import Answer, Thread
 from escalation import events
 from escalation.models import (
     Channel,
@@ -29,6 +28,7 @@ from escalation.models import (
     TicketEvent,
     TicketNote,
 )
+from escalation.permissions import check_can_work_queue
 
 logger = logging.getLogger(__name__)
 
@@ -49,23 +49,27 @@ class TicketAlreadyClaimed(TicketActionError):
 # --- Policies and deadlines ---------------------------------------------------------------------
 
 
-def policy_for(*, category_id: int | None) -> EscalationPolicy:
-    """The category's own policy, else the default row, else an unsaved policy with the
+def policies_for(*, category_ids: set) -> dict:
+    """category_id -> its own policy, else the default row, else an unsaved policy with the
     built-in defaults (so a deleted default row never stops escalation). One query."""
-    found = (
-        EscalationPolicy.objects.filter(Q(category_id=category_id) | Q(is_default=True))
-        .order_by("is_default")
-        .first()
-    )
-    return found or EscalationPolicy(is_default=True)
+    rows = list(EscalationPolicy.objects.filter(Q(category_id__in=category_ids) | Q(is_default=True)))
+    default = next((p for p in rows if p.is_default), None) or EscalationPolicy(is_default=True)
+    own = {p.category_id: p for p in rows if not p.is_default}
+    return {category_id: own.get(category_id, default) for category_id in category_ids}
+
+
+def policy_for(*, category_id: int | None) -> EscalationPolicy:
+    """The policy of one category (see policies_for). One query."""
+    return policies_for(category_ids={category_id})[category_id]
 
 
 @transaction.atomic(savepoint=False)
 def set_thread_deadlines(*, thread: Thread, now: datetime | None = None) -> list[Deadline]:
     """Start the first-answer and solve timers of a newly asked public thread.
 
-    Called from the question_asked receiver, inside community's transaction. Idempotent: a
-    thread that already has its timers keeps them.
+    Called from the question_asked receiver, inside community's transaction (which also
+    queues the countdown fast path). Idempotent: a thread that already has its timers keeps
+    them.
     """
     now = now or timezone.now()
     policy = policy_for(category_id=thread.category_id)
@@ -78,15 +82,19 @@ def set_thread_deadlines(*, thread: Thread, now: datetime | None = None) -> list
             thread=thread, kind=kind, defaults={"due_at": thread.created_at + within, "created_at": now}
         )
         created.append(deadline)
-    # Fast path only: the sweep finds the same rows if this message is lost or delayed. Only
-    # for short windows: a Redis broker re-delivers a message whose countdown outlives its
-    # visibility timeout (an hour by default), so long countdowns would pile up copies.
-    if policy.answer_within <= COUNTDOWN_MAX:
-        from escalation.tasks import escalate_if_due
-
-        countdown = int(policy.answer_within.total_seconds()) + 1
-        enqueue_on_commit(escalate_if_due.s(thread.pk).set(countdown=countdown))
     return created
+
+
+def countdown_for(deadline: Deadline) -> int | None:
+    """Seconds until the timer is due, plus one, when it is short enough for a countdown task;
+    None otherwise. Fast path only: the sweep finds the same rows if the message is lost or
+    delayed. Only for short windows: a Redis broker re-delivers a message whose countdown
+    outlives its visibility timeout (an hour by default), so long countdowns would pile up
+    copies."""
+    within = deadline.due_at - deadline.thread.created_at
+    if deadline.status != Deadline.Status.PENDING or within > COUNTDOWN_MAX:
+        return None
+    return int(within.total_seconds()) + 1
 
 
 def clear_deadlines(*, thread_id: int, kinds: list[str], now: datetime | None = None) -> int:
@@ -102,16 +110,17 @@ def clear_deadlines(*, thread_id: int, kinds: list[str], now: datetime | None = 
 
 
 @transaction.atomic(savepoint=False)
-def cancel_deadlines(*, thread_id: int, now: datetime | None = None) -> int:
-    """Stop every pending timer of a thread that no longer needs the community (deleted,
-    private, or already with staff).
+def cancel_deadlines(*, thread_id: int | None = None, thread_ids=(), now: datetime | None = None) -> int:
+    """Stop every pending timer of threads that no longer need the community (deleted,
+    private, or already with staff). Returns how many were stopped.
 
     Skips rows another sweep holds: that sweep finds the active ticket and marks them done
     itself, and waiting for it here could deadlock (it may be waiting on our new ticket).
     """
     now = now or timezone.now()
+    thread_ids = [*thread_ids, *([thread_id] if thread_id is not None else [])]
     ids = list(
-        Deadline.objects.filter(thread_id=thread_id, status=Deadline.Status.PENDING)
+        Deadline.objects.filter(thread_id__in=thread_ids, status=Deadline.Status.PENDING)
         .select_for_update(skip_locked=True)
         .values_list("pk", flat=True)
     )
@@ -187,25 +196,6 @@ def escalate_thread(
     return ticket, True
 
 
-def _escalate_deadline(deadline: Deadline, *, now: datetime) -> None:
-    """Escalate one due timer whose row the caller holds FOR UPDATE, or clear it when the
-    thread no longer needs it (answered, solved, deleted). Marks the row done either way."""
-    thread = deadline.thread
-    needed = not thread.is_deleted and (
-        thread.first_answer_at is None if deadline.kind == Deadline.Kind.FIRST_ANSWER else thread.solution_id is None
-    )
-    if needed:
-        reason = Ticket.Reason.UNANSWERED if deadline.kind == Deadline.Kind.FIRST_ANSWER else Ticket.Reason.UNSOLVED
-        detail = f"{deadline.get_kind_display()} deadline passed"
-        ticket, created = escalate_thread(thread=thread, reason=reason, detail=detail, now=now)
-        if not created:
-            # Already with staff (a flagged ticket keeps the timers running): say so there.
-            _record(ticket, TicketEvent.Action.TIMER, detail=detail, now=now)
-    Deadline.objects.filter(pk=deadline.pk).update(
-        status=Deadline.Status.ESCALATED if needed else Deadline.Status.CLEARED, done_at=now
-    )
-
-
 def sweep_due_deadlines(*, now: datetime | None = None, batch_size: int = SWEEP_BATCH_SIZE) -> int:
     """Escalate every pending deadline that is due. Returns how many rows it handled.
 
@@ -224,7 +214,7 @@ def sweep_due_deadlines(*, now: datetime | None = None, batch_size: int = SWEEP_
                 .select_for_update(skip_locked=True, of=("self",))
                 .order_by("due_at", "pk")[:batch_size]
             )
-            _escalate_batch(batch, now=now)
+            _escalate_deadlines(batch, now=now)
         handled += len(batch)
         if len(batch) < batch_size:
             break
@@ -232,55 +222,59 @@ def sweep_due_deadlines(*, now: datetime | None = None, batch_size: int = SWEEP_
     return handled
 
 
-def _deadline_needed(deadline: Deadline) -> bool:
+def deadline_still_needed(deadline: Deadline) -> bool:
+    """Whether a due timer still means the thread needs staff: not deleted, and still without
+    a first answer (first-answer timer) or a solution (solve timer)."""
     thread = deadline.thread
     return not thread.is_deleted and (
         thread.first_answer_at is None if deadline.kind == Deadline.Kind.FIRST_ANSWER else thread.solution_id is None
     )
 
 
-def _policies_for(category_ids: set) -> dict:
-    """category_id -> its policy (else the default row, else the built-in defaults). One query."""
-    rows = list(EscalationPolicy.objects.filter(Q(category_id__in=category_ids) | Q(is_default=True)))
-    default = next((p for p in rows if p.is_default), None) or EscalationPolicy(is_default=True)
-    own = {p.category_id: p for p in rows if not p.is_default}
-    return {category_id: own.get(category_id, default) for category_id in category_ids}
+ESCALATE_ATTEMPTS = 3
 
 
-def _escalate_batch(batch: list[Deadline], *, now: datetime) -> None:
-    """Escalate a batch of due timers (rows the caller holds FOR UPDATE) exactly as
-    _escalate_deadline would one by one, in a fixed number of queries per batch: the sweep's
-    cost follows what is due, and a thousand due timers take a handful of round trips, not nine
-    each. When a ticket insert collides with one opened meanwhile (a receiver or a countdown
-    task), the batch is redone one by one, which settles each collision as before."""
-    needed = [deadline for deadline in batch if _deadline_needed(deadline)]
+def _escalate_deadlines(batch: list[Deadline], *, now: datetime) -> None:
+    """Escalate due timers whose rows the caller holds FOR UPDATE, or clear those the thread
+    no longer needs (answered, solved, deleted); every row is marked done. The one path of the
+    sweep and the countdown task, in a fixed number of queries whatever the size of the batch,
+    so the sweep's cost follows what is due.
+
+    A thread already with staff gets a history line on its ticket (a flagged ticket keeps the
+    timers running). When a ticket insert collides with one opened meanwhile (a receiver or a
+    countdown task), the active tickets are read again and the insert retried: the one-active-
+    ticket constraint decides, as it does for escalate_thread.
+    """
+    needed = [deadline for deadline in batch if deadline_still_needed(deadline)]
     thread_ids = {deadline.thread_id for deadline in needed}
-    active = {ticket.thread_id: ticket for ticket in Ticket.objects.filter(thread_id__in=thread_ids).active()} if thread_ids else {}
-    policies = _policies_for({d.thread.category_id for d in needed}) if needed else {}
-    new_tickets: list[tuple[Ticket, str]] = []
-    timers: list[tuple[int, str]] = []  # (thread_id, detail) for threads already with staff
-    for deadline in needed:
-        detail = f"{deadline.get_kind_display()} deadline passed"
-        if deadline.thread_id in active:
-            timers.append((deadline.thread_id, detail))
-            continue
-        reason = Ticket.Reason.UNANSWERED if deadline.kind == Deadline.Kind.FIRST_ANSWER else Ticket.Reason.UNSOLVED
-        ticket = Ticket(
-            thread=deadline.thread,
-            reason=reason,
-            due_at=now + policies[deadline.thread.category_id].staff_response,
-            created_at=now,
-        )
-        active[deadline.thread_id] = ticket
-        new_tickets.append((ticket, detail))
-    if new_tickets:
+    policies = policies_for(category_ids={d.thread.category_id for d in needed}) if needed else {}
+    for attempt in range(ESCALATE_ATTEMPTS):
+        active = {t.thread_id: t for t in Ticket.objects.filter(thread_id__in=thread_ids).active()} if thread_ids else {}
+        new_tickets: list[tuple[Ticket, str]] = []
+        timers: list[tuple[int, str]] = []  # (thread_id, detail) for threads already with staff
+        for deadline in needed:
+            detail = f"{deadline.get_kind_display()} deadline passed"
+            if deadline.thread_id in active:
+                timers.append((deadline.thread_id, detail))
+                continue
+            reason = Ticket.Reason.UNANSWERED if deadline.kind == Deadline.Kind.FIRST_ANSWER else Ticket.Reason.UNSOLVED
+            ticket = Ticket(
+                thread=deadline.thread,
+                reason=reason,
+                due_at=now + policies[deadline.thread.category_id].staff_response,
+                created_at=now,
+            )
+            active[deadline.thread_id] = ticket
+            new_tickets.append((ticket, detail))
+        if not new_tickets:
+            break
         try:
             with transaction.atomic():
                 Ticket.objects.bulk_create([ticket for ticket, _detail in new_tickets])
+            break
         except IntegrityError:
-            for deadline in batch:
-                _escalate_deadline(deadline, now=now)
-            return
+            if attempt == ESCALATE_ATTEMPTS - 1:
+                raise
     events_ = [
         TicketEvent(ticket=ticket, action=TicketEvent.Action.OPENED, detail=detail[:300], created_at=now)
         for ticket, detail in new_tickets
@@ -291,13 +285,8 @@ def _escalate_batch(batch: list[Deadline], *, now: datetime) -> None:
     if events_:
         TicketEvent.objects.bulk_create(events_)
     if new_tickets:
-        # Staff have these threads now: stop their other timers (as cancel_deadlines does).
-        ids = list(
-            Deadline.objects.filter(thread_id__in=[t.thread_id for t, _d in new_tickets], status=Deadline.Status.PENDING)
-            .select_for_update(skip_locked=True)
-            .values_list("pk", flat=True)
-        )
-        Deadline.objects.filter(pk__in=ids).update(status=Deadline.Status.CLEARED, done_at=now)
+        # Staff have these threads now: community timers would only open the same ticket again.
+        cancel_deadlines(thread_ids=[ticket.thread_id for ticket, _detail in new_tickets], now=now)
     needed_ids = {deadline.pk for deadline in needed}
     escalated = [deadline.pk for deadline in batch if deadline.pk in needed_ids]
     cleared = [deadline.pk for deadline in batch if deadline.pk not in needed_ids]
@@ -318,8 +307,7 @@ def escalate_thread_if_due(*, thread_id: int, now: datetime | None = None) -> in
             .select_for_update(skip_locked=True, of=("self",))
             .order_by("due_at", "pk")
         )
-        for deadline in due:
-            _escalate_deadline(deadline, now=now)
+        _escalate_deadlines(due, now=now)
     if due:
         notify_staff_of_new_tickets(now=now)
     return len(due)
@@ -403,7 +391,10 @@ def record_solution_accepted(*, thread: Thread, user, now: datetime | None = Non
     _record(ticket, TicketEvent.Action.CUSTOMER, actor=user, detail="A solution was accepted", now=now)
     if ticket.reason != Ticket.Reason.FLAGGED:
         previous_status = ticket.status
-        Ticket.objects.filter(pk=ticket.pk).update(status=Ticket.Status.RESOLVED, resolved_at=now)
+        solution_official = thread.solution_id is not None and Answer.objects.filter(
+            pk=thread.solution_id, is_official=True).exists()
+        outcome = Ticket.Outcome.SOLVED if solution_official else Ticket.Outcome.COMMUNITY
+        Ticket.objects.filter(pk=ticket.pk).update(status=Ticket.Status.RESOLVED, resolved_at=now, outcome=outcome)
         _record(ticket, TicketEvent.Action.RESOLVED, actor=user, detail="Solved in the thread", now=now)
         ticket.refresh_from_db()
         events.ticket_status_changed.send(sender=Ticket, ticket=ticket, previous_status=previous_status, actor=user)
@@ -459,7 +450,8 @@ def _locked_ticket(ticket_id: int) -> Ticket:
 def claim_ticket(*, ticket_id: int, staff, now: datetime | None = None) -> Ticket:
     """Make ``staff`` the ticket's owner. Locks the ticket row first, so of two staff
     clicking at once one wins and the other gets TicketAlreadyClaimed naming the owner.
-    Claiming a ticket one already owns changes nothing."""
+    Claiming a ticket one already owns changes nothing. Staff only (Http404 otherwise)."""
+    check_can_work_queue(staff)
     now = now or timezone.now()
     with transaction.atomic():
         ticket = _locked_ticket(ticket_id)
@@ -482,11 +474,12 @@ NOTE_MAX_LENGTH = 5000
 
 
 def add_ticket_note(*, ticket_id: int, staff, body: str, now: datetime | None = None) -> TicketNote:
-    """An internal note, visible to staff only.
+    """An internal note, visible to staff only. Staff only (Http404 otherwise).
 
     Staff never need a customer's full card number either: account data in the note is
     masked before it is stored (community.privacy), ``note.masked_findings`` says what.
     Raises ValidationError for an empty note or one over NOTE_MAX_LENGTH characters."""
+    check_can_work_queue(staff)
     now = now or timezone.now()
     body = (body or "").strip()
     if not body:
@@ -503,22 +496,37 @@ def add_ticket_note(*, ticket_id: int, staff, body: str, now: datetime | None = 
     return note
 
 
-def answer_ticket(*, ticket_id: int, staff, body: str):
+def answer_ticket(*, ticket_id: int, staff, body: str, then: str = "wait", macro_id: int | None = None):
     """Post an Official answer in the ticket's thread through community's post_answer; the
-    answer_posted receiver records the response and emails the asker. Returns the Answer."""
+    answer_posted receiver records the response, sets the ticket waiting on the customer and
+    emails the asker. ``then="resolve"`` also resolves the ticket as solved by staff, in the
+    same transaction (one step for staff, two history lines). ``macro_id`` counts a use of
+    the saved reply the answer started from. Returns the Answer. Staff only (Http404
+    otherwise)."""
     from community.services import post_answer
 
-    # Not locking the ticket here: post_answer locks the thread and its receiver then locks
+    check_can_work_queue(staff)
+    # Not locking the ticket first: post_answer locks the thread and its receiver then locks
     # the ticket, the same order community's other events use.
     ticket = Ticket.objects.select_related("thread").get(pk=ticket_id)
     if not ticket.is_active:
         raise TicketActionError(f"This ticket is {ticket.get_status_display().lower()}; reopen it first.")
-    return post_answer(author=staff, thread=ticket.thread, body=body)
+    with transaction.atomic():
+        answer = post_answer(author=staff, thread=ticket.thread, body=body)
+        if then == "resolve":
+            resolve_ticket(ticket_id=ticket.pk, staff=staff, outcome=Ticket.Outcome.SOLVED)
+        if macro_id:
+            from escalation.macros import record_macro_use
+
+            record_macro_use(macro_id=macro_id, staff=staff)
+    return answer
 
 
 def redirect_ticket(*, ticket_id: int, staff, channel: Channel, now: datetime | None = None) -> Ticket:
     """Send the customer to a specialised channel: the ticket is closed as redirected and the
-    asker is emailed the channel's instructions after commit (escalation.events)."""
+    asker is emailed the channel's instructions after commit (escalation.events). Staff only
+    (Http404 otherwise)."""
+    check_can_work_queue(staff)
     now = now or timezone.now()
     with transaction.atomic():
         ticket = _locked_ticket(ticket_id)
@@ -526,20 +534,35 @@ def redirect_ticket(*, ticket_id: int, staff, channel: Channel, now: datetime | 
             raise TicketActionError(f"This ticket is {ticket.get_status_display().lower()}; reopen it first.")
         previous_status = ticket.status
         ticket.status = Ticket.Status.REDIRECTED
+        ticket.outcome = Ticket.Outcome.REDIRECTED
         ticket.channel = channel
         ticket.resolved_at = now
         if ticket.assignee_id is None:
             ticket.assignee, ticket.claimed_at = staff, now
         if ticket.first_response_at is None:
             ticket.first_response_at = now
-        ticket.save(update_fields=["status", "channel", "resolved_at", "assignee", "claimed_at", "first_response_at"])
+        ticket.save(update_fields=["status", "outcome", "channel", "resolved_at", "assignee", "claimed_at",
+                                   "first_response_at"])
         _record(ticket, TicketEvent.Action.REDIRECTED, actor=staff, detail=channel.name, now=now)
         # The asker is emailed the channel's instructions (by the notifications app).
         events.ticket_status_changed.send(sender=Ticket, ticket=ticket, previous_status=previous_status, actor=staff)
     return ticket
 
 
-def resolve_ticket(*, ticket_id: int, staff, now: datetime | None = None) -> Ticket:
+RESOLVE_OUTCOMES = (
+    Ticket.Outcome.SOLVED, Ticket.Outcome.DUPLICATE, Ticket.Outcome.NO_RESPONSE, Ticket.Outcome.REDIRECTED,
+)
+
+
+def resolve_ticket(
+    *, ticket_id: int, staff, outcome: str = Ticket.Outcome.SOLVED, now: datetime | None = None
+) -> Ticket:
+    """Close the ticket as resolved with ``outcome`` (how it ended, for the report). Locks the
+    ticket row; a ticket already closed is refused with TicketActionError. Staff only (Http404
+    otherwise)."""
+    check_can_work_queue(staff)
+    if outcome not in RESOLVE_OUTCOMES:
+        raise TicketActionError("Choose how the ticket ended.")
     now = now or timezone.now()
     with transaction.atomic():
         ticket = _locked_ticket(ticket_id)
@@ -547,11 +570,12 @@ def resolve_ticket(*, ticket_id: int, staff, now: datetime | None = None) -> Tic
             raise TicketActionError(f"This ticket is already {ticket.get_status_display().lower()}.")
         previous_status = ticket.status
         ticket.status = Ticket.Status.RESOLVED
+        ticket.outcome = outcome
         ticket.resolved_at = now
         if ticket.assignee_id is None:
             ticket.assignee, ticket.claimed_at = staff, now
-        ticket.save(update_fields=["status", "resolved_at", "assignee", "claimed_at"])
-        _record(ticket, TicketEvent.Action.RESOLVED, actor=staff, now=now)
+        ticket.save(update_fields=["status", "outcome", "resolved_at", "assignee", "claimed_at"])
+        _record(ticket, TicketEvent.Action.RESOLVED, actor=staff, detail=Ticket.Outcome(outcome).label, now=now)
         events.ticket_status_changed.send(sender=Ticket, ticket=ticket, previous_status=previous_status, actor=staff)
     return ticket
 
@@ -563,10 +587,11 @@ def _reopen(ticket: Ticket, *, actor, detail: str, now: datetime) -> Ticket:
     previous_status = ticket.status
     ticket.status = Ticket.Status.CLAIMED if ticket.assignee_id else Ticket.Status.OPEN
     ticket.resolved_at = None
+    ticket.outcome = ""
     ticket.due_at = now + policy.staff_response
     try:
         with transaction.atomic():
-            ticket.save(update_fields=["status", "resolved_at", "due_at"])
+            ticket.save(update_fields=["status", "resolved_at", "outcome", "due_at"])
     except IntegrityError:
         raise TicketActionError("Another ticket for this thread is already open.") from None
     _record(ticket, TicketEvent.Action.REOPENED, actor=actor, detail=detail, now=now)
@@ -575,9 +600,64 @@ def _reopen(ticket: Ticket, *, actor, detail: str, now: datetime) -> Ticket:
 
 
 def reopen_ticket(*, ticket_id: int, staff, now: datetime | None = None) -> Ticket:
+    """Reopen a resolved or redirected ticket. Staff only (Http404 otherwise)."""
+    check_can_work_queue(staff)
     now = now or timezone.now()
     with transaction.atomic():
         ticket = _locked_ticket(ticket_id)
         if ticket.is_active:
             raise TicketActionError("This ticket is already open.")
         return _reopen(ticket, actor=staff, detail="", now=now)
+
+
+def assign_ticket(*, ticket_id: int, staff, assignee, now: datetime | None = None) -> Ticket:
+    """Give the ticket to ``assignee`` (a staff member), whoever held it. Locks the ticket row;
+    assigning to the current owner changes nothing. Staff only (Http404 otherwise)."""
+    check_can_work_queue(staff)
+    if not (assignee.is_active and assignee.is_staff):
+        raise TicketActionError("Tickets can only be assigned to active staff.")
+    now = now or timezone.now()
+    with transaction.atomic():
+        ticket = _locked_ticket(ticket_id)
+        if not ticket.is_active:
+            raise TicketActionError(f"This ticket is {ticket.get_status_display().lower()}; reopen it first.")
+        if ticket.assignee_id == assignee.pk:
+            return ticket
+        ticket.assignee = assignee
+        ticket.claimed_at = now
+        if ticket.status == Ticket.Status.OPEN:
+            ticket.status = Ticket.Status.CLAIMED
+        ticket.save(update_fields=["assignee", "claimed_at", "status"])
+        _record(ticket, TicketEvent.Action.ASSIGNED, actor=staff, detail=f"to {assignee.name}", now=now)
+    return ticket
+
+
+BULK_ACTIONS = ("claim", "assign", "resolve")
+
+
+def bulk_update_tickets(
+    *, ticket_ids: list[int], staff, action: str, assignee=None, outcome: str = "", now: datetime | None = None
+) -> tuple[list[int], list[str]]:
+    """Apply one staff action to several tickets, each through its own service and in its own
+    transaction (so each ticket's history gets its line and one refusal, such as a ticket a
+    colleague claimed a moment ago, spoils none of the others). Returns the ids done and the
+    reasons for those refused. Staff only (Http404 otherwise)."""
+    check_can_work_queue(staff)
+    if action not in BULK_ACTIONS:
+        raise TicketActionError("Choose what to do with the selected tickets.")
+    done, refused = [], []
+    for ticket_id in dict.fromkeys(ticket_ids):
+        try:
+            if action == "claim":
+                claim_ticket(ticket_id=ticket_id, staff=staff, now=now)
+            elif action == "assign":
+                assign_ticket(ticket_id=ticket_id, staff=staff, assignee=assignee, now=now)
+            else:
+                resolve_ticket(ticket_id=ticket_id, staff=staff, outcome=outcome, now=now)
+        except Ticket.DoesNotExist:
+            refused.append(f"#{ticket_id}: no such ticket.")
+        except TicketActionError as exc:
+            refused.append(f"#{ticket_id}: {exc}")
+        else:
+            done.append(ticket_id)
+    return done, refused

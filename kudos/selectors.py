@@ -1,16 +1,16 @@
 """Reads of kudos data: the cached rank table, members per rank, the leaderboard and the
 profile panel.
 
-The rank table is read on every rendered name, so it is kept in the process and reloaded only
-when its version in the shared cache (Redis in production) changes. Saving or deleting a Rank
-writes a new version (at once and again after commit), so every web process and worker switches
-to the new thresholds on its next request: no recompute job, nothing stored per member.
+The rank table (a handful of rows, read for every rendered name) lives in the shared cache
+under a version key: ``cache.get_or_set`` loads it once per version. Saving or deleting a Rank
+writes a new version (at once and again after commit, kudos.services.ranks_changed), so every
+web process and worker uses the new thresholds on its next read; a table loaded from rows read
+before the commit is stored under a version nobody asks for again. Losing the cache only
+means one reload.
 """
 
 from __future__ import annotations
 
-import contextvars
-import threading
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -20,31 +20,15 @@ from django.core.cache import cache
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
-from kudos.ranks import RankInfo, RankTable
+from kudos.ranks import RankTable
 
 VERSION_KEY = "kudos:ranks:version"
-# Set by kudos.middleware for the length of a request once the version has been checked, so a
-# page with a hundred names reads the shared version once. Outside a request (workers, shell,
-# tests) every call checks it: one cache read, still no query.
-_checked_this_request: contextvars.ContextVar[bool] = contextvars.ContextVar(
-    "kudos_rank_checked", default=False
-)
+TABLE_KEY = "kudos:ranks:table:{version}"
+# A table outlives its version by at most this long; the current one is reloaded after it.
+TABLE_SECONDS = 24 * 3600
 
 LEADERBOARD_SIZE = 50
 PERIODS = {"all": "All time", "30d": "Last 30 days"}
-
-
-_lock = threading.Lock()
-_state: dict = {"version": None, "table": None}
-
-
-def _shared_version() -> str:
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        # The cache was flushed (or never set): start a new version so every process reloads.
-        cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
-        version = cache.get(VERSION_KEY) or "unversioned"
-    return version
 
 
 def _load_table() -> RankTable:
@@ -53,56 +37,19 @@ def _load_table() -> RankTable:
     return RankTable.build(r.to_info() for r in Rank.objects.all())
 
 
-def check_rank_version() -> None:
-    """Compare the process's table with the shared version now (one cache read). Called at
-    the start of every request by kudos.middleware, so a page never renders stale ranks."""
-    version = _shared_version()
-    with _lock:
-        if version != _state["version"]:
-            _state["version"] = version
-            _state["table"] = None
+def rank_version() -> str:
+    """The current version of the rank table (a new one when the cache lost it)."""
+    return cache.get_or_set(VERSION_KEY, lambda: uuid.uuid4().hex, timeout=None)
 
 
 def rank_table() -> RankTable:
     """The current rank table; one query only after a rank changed, none otherwise."""
-    if not _checked_this_request.get():
-        check_rank_version()
-    with _lock:
-        version, table = _state["version"], _state["table"]
-    if table is None:
-        table = _load_table()
-        with _lock:
-            # Keep it only if no newer version arrived while loading.
-            if _state["version"] == version:
-                _state["table"] = table
-    return table
-
-
-def rank_version() -> str:
-    rank_table()
-    return _state["version"] or "0"
+    return cache.get_or_set(TABLE_KEY.format(version=rank_version()), _load_table, timeout=TABLE_SECONDS)
 
 
 def bump_rank_version() -> None:
-    """Make every process reload the table. Called after a rank is saved or deleted."""
-    version = uuid.uuid4().hex
-    cache.set(VERSION_KEY, version, timeout=None)
-    with _lock:
-        _state["version"] = version
-        _state["table"] = None
-
-
-def mark_checked_for_request() -> contextvars.Token:
-    check_rank_version()
-    return _checked_this_request.set(True)
-
-
-def end_request(token: contextvars.Token) -> None:
-    _checked_this_request.reset(token)
-
-
-def rank_for_user(user) -> RankInfo | None:
-    return rank_table().rank_for(user.points)
+    """Make every process load the table again. Called after a rank is saved or deleted."""
+    cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
 
 
 # --- Members per rank ----------------------------------------------------------------------
@@ -172,6 +119,13 @@ class Standing:
     points: int
 
 
+def on_leaderboards(prefix: str = "") -> Q:
+    """Who may appear on a member leaderboard (and count for a place on one): active members,
+    never staff or admins, whose points come with the job rather than from the community.
+    ``prefix`` reaches the member through a relation (``"recipient__"``)."""
+    return Q(**{f"{prefix}is_active": True, f"{prefix}is_staff": False, f"{prefix}is_superuser": False})
+
+
 def leaderboard(*, period: str = "all", category=None, now=None) -> list[Standing]:
     """The top members: by total points (all time, any category), or by points earned in the
     period and/or on questions of the category. Two queries whatever the size.
@@ -181,13 +135,13 @@ def leaderboard(*, period: str = "all", category=None, now=None) -> list[Standin
     """
     User = get_user_model()
     if period == "all" and category is None:
-        members = User.objects.filter(is_active=True, points__gt=0).order_by("-points", "pk")
+        members = User.objects.filter(on_leaderboards(), points__gt=0).order_by("-points", "pk")
         members = members[:LEADERBOARD_SIZE]
         return [Standing(place=i, member=m, points=m.points) for i, m in enumerate(members, start=1)]
 
     from kudos.models import LedgerEntry
 
-    entries = LedgerEntry.objects.filter(recipient__is_active=True)
+    entries = LedgerEntry.objects.filter(on_leaderboards("recipient__"))
     if period == "30d":
         entries = entries.filter(created_at__gte=(now or timezone.now()) - timedelta(days=30))
     if category is not None:
@@ -208,9 +162,9 @@ def leaderboard(*, period: str = "all", category=None, now=None) -> list[Standin
 
 def place_of(user) -> int | None:
     """The member's place on the all-time board (ties share a place)."""
-    if not user.is_authenticated or user.points <= 0:
+    if not user.is_authenticated or user.points <= 0 or user.is_staff or user.is_superuser:
         return None
-    return get_user_model().objects.filter(is_active=True, points__gt=user.points).count() + 1
+    return get_user_model().objects.filter(on_leaderboards(), points__gt=user.points).count() + 1
 
 
 # --- Profile panel -----------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from community import pagecache, privacy
+from kudos.events import rank_reached
 from kudos.models import LedgerEntry, PointRule, RankNotice, Reason
 from kudos.selectors import bump_rank_version, rank_table
 
@@ -51,15 +52,11 @@ def _move_points(*, recipient_id: int, points: int) -> None:
 
 def _notify_rank_up(*, user_id: int, rank) -> RankNotice | None:
     """Store the notice and announce it (kudos.events.rank_reached: the notifications app
-    tells the member on the site and by email), once per member and rank: dropping below a
-    threshold and climbing back (an unvote, a vote) is not news."""
-    from kudos.events import rank_reached
-    from kudos.middleware import flag_notice
-
+    tells the member on the site and by email, the only announcement), once per member and
+    rank: dropping below a threshold and climbing back (an unvote, a vote) is not news."""
     if RankNotice.objects.filter(user_id=user_id, rank_id=rank.id).exists():
         return None
     notice = RankNotice.objects.create(user_id=user_id, rank_id=rank.id, rank_name=rank.name)
-    transaction.on_commit(lambda: flag_notice(user_id))
     rank_reached.send(sender=RankNotice, notice=notice, rank=rank)
     return notice
 
@@ -205,22 +202,6 @@ def award_points(*, staff, member, points: int, note: str, key: str | None = Non
     return entry
 
 
-# --- Rank notices ------------------------------------------------------------------------------
-
-
-def mark_notices_seen(*, user) -> list[RankNotice]:
-    """The member's unseen rank-up notices, now marked seen (oldest first)."""
-    with transaction.atomic():
-        notices = list(
-            RankNotice.objects.select_for_update()
-            .filter(user=user, seen_at__isnull=True)
-            .order_by("created_at", "pk")
-        )
-        if notices:
-            RankNotice.objects.filter(pk__in=[n.pk for n in notices]).update(seen_at=timezone.now())
-    return notices
-
-
 # --- Ranks -------------------------------------------------------------------------------------
 
 
@@ -284,7 +265,6 @@ __all__ = [
     "credit_points",
     "find_drift",
     "fix_drift",
-    "mark_notices_seen",
     "ranks_changed",
     "reverse_points",
     "rule_points",

@@ -6,6 +6,7 @@ class NotificationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from notifications import receivers
+        # Registers the tasks with Celery in every process, so services can queue them by name.
+        from notifications import receivers, tasks  # noqa: F401
 
         receivers.connect()

@@ -17,8 +17,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from notifications.models import STAFF_ONLY_KINDS, Kind, Notification
-from notifications.services import can_see_thread, preference_for, unsubscribe_token
+from notifications.models import DIGEST_KINDS, STAFF_ONLY_KINDS, Kind, Notification
+from notifications.services import LOST_EMAIL_AFTER, can_see_thread, preference_for, unsubscribe_token
 
 
 def absolute(path: str) -> str:
@@ -162,3 +162,16 @@ def send_notification_email(*, notification_id: int, now: datetime | None = None
             email_status=Notification.EmailStatus.SENT, emailed_at=now, mailed_count=notification.count
         )
         return build_message(notification, new_votes=new_votes).send()
+
+
+def send_pending_emails(*, now: datetime | None = None) -> int:
+    """Mail what waits: every grouped (upvote) row with votes not mailed yet, one mail per
+    answer per run, and immediate emails whose task was lost. Returns how many were sent."""
+    now = now or timezone.now()
+    pending = Notification.objects.filter(email_status=Notification.EmailStatus.PENDING)
+    ids = list(
+        pending.filter(kind__in=list(DIGEST_KINDS)).values_list("pk", flat=True)
+    ) + list(
+        pending.exclude(kind__in=list(DIGEST_KINDS)).filter(created_at__lte=now - LOST_EMAIL_AFTER).values_list("pk", flat=True)
+    )
+    return sum(send_notification_email(notification_id=pk, now=now) for pk in ids)

@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
+from config.celery import app as celery_app
 from config.tasks import enqueue_on_commit
 from notifications.models import (
     DIGEST_KINDS,
@@ -33,6 +34,10 @@ UNSUBSCRIBE_SALT = "notifications.unsubscribe"
 # A pending immediate email older than this was lost on its way (a broker restart): the
 # periodic mailer sends it.
 LOST_EMAIL_AFTER = timedelta(minutes=5)
+# The task that mails one notification, named rather than imported: notifications.tasks
+# calls into this module, so the name is the contract (as a Zulip action names the queue its
+# event goes to), and this module never imports the tasks or the mail code above it.
+EMAIL_TASK = "notifications.tasks.send_notification_email"
 
 
 # --- Rules ------------------------------------------------------------------------------------
@@ -165,9 +170,7 @@ def notify(
     if on_site:
         _forget_unread_count(recipient.pk)
     if email and kind not in DIGEST_KINDS:
-        from notifications.tasks import send_notification_email
-
-        enqueue_on_commit(send_notification_email, notification.pk)
+        enqueue_on_commit(celery_app.signature(EMAIL_TASK), notification.pk)
     return notification
 
 
@@ -278,21 +281,6 @@ def unsubscribe(*, user, kind: str) -> None:
 
 
 # --- Periodic work ----------------------------------------------------------------------------
-
-
-def send_pending_emails(*, now: datetime | None = None) -> int:
-    """Mail what waits: every grouped (upvote) row with votes not mailed yet, one mail per
-    answer per run, and immediate emails whose task was lost. Returns how many were sent."""
-    from notifications.emails import send_notification_email
-
-    now = now or timezone.now()
-    pending = Notification.objects.filter(email_status=Notification.EmailStatus.PENDING)
-    ids = list(
-        pending.filter(kind__in=list(DIGEST_KINDS)).values_list("pk", flat=True)
-    ) + list(
-        pending.exclude(kind__in=list(DIGEST_KINDS)).filter(created_at__lte=now - LOST_EMAIL_AFTER).values_list("pk", flat=True)
-    )
-    return sum(send_notification_email(notification_id=pk, now=now) for pk in ids)
 
 
 def send_accept_reminders(*, now: datetime | None = None, batch_size: int = 500) -> int:

@@ -15,7 +15,7 @@ def send_notification_email(notification_id: int) -> int:
 @shared_task(name="notifications.tasks.send_pending_emails")
 def send_pending_emails() -> int:
     """Beat: the upvote digest (one mail per answer per period) and lost immediate mails."""
-    return services.send_pending_emails()
+    return emails.send_pending_emails()
 
 
 @shared_task(name="notifications.tasks.send_accept_reminders")

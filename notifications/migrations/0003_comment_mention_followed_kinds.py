@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('community', '0005_comments_and_follows'),
+        ('community', '0007_comments_and_follows'),
         ('notifications', '0002_mask_account_data'),
     ]
 

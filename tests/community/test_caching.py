@@ -9,7 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from community import services
+from accounts import services as accounts
+from community import moderation, services
 from tests.factories import StaffFactory, UserFactory
 
 QUERY_BUDGET = 8
@@ -215,21 +216,21 @@ def test_a_post_hidden_by_flags_disappears_on_the_next_load(client, thread, answ
     assert "Sign out and in again." in load(client, url)
     assert thread.title in load(client, reverse("community:home"))
     for _ in range(3):
-        services.flag_post(user=UserFactory(), post=answer, reason="spam", note="")
+        moderation.flag_post(user=UserFactory(), post=answer, reason="spam", note="")
     assert "Sign out and in again." not in load(client, url)
     for _ in range(3):
-        services.flag_post(user=UserFactory(), post=thread, reason="spam", note="")
+        moderation.flag_post(user=UserFactory(), post=thread, reason="spam", note="")
     assert client.get(url).status_code == 404
     assert thread.title not in load(client, reverse("community:home"))
 
 
 def test_a_restored_post_comes_back_on_the_next_load(client, thread, answer, staff):
     for _ in range(3):
-        services.flag_post(user=UserFactory(), post=answer, reason="spam", note="")
+        moderation.flag_post(user=UserFactory(), post=answer, reason="spam", note="")
     url = thread.get_absolute_url()
     assert "Sign out and in again." not in load(client, url)
     answer.refresh_from_db()
-    services.restore_post(user=staff, post=answer)
+    moderation.restore_post(user=staff, post=answer)
     assert "Sign out and in again." in load(client, url)
 
 
@@ -252,11 +253,10 @@ def test_a_renamed_category_or_member_shows_everywhere_on_the_next_load(client, 
     url = thread.get_absolute_url()
     load(client, url)
     load(client, reverse("community:home"))
+    accounts.update_profile(user=member, display_name="Renamed Member")
+    assert "Renamed Member" in load(client, url)
     category.name = "Renamed area"
     category.save()
-    member.display_name = "Renamed Member"
-    member.save(update_fields=["display_name"])
-    assert "Renamed Member" in load(client, url)
     assert "Renamed area" in load(client, reverse("community:home"))
 
 
@@ -309,6 +309,13 @@ def test_the_cached_answers_carry_each_members_own_csrf_token(thread, answer):
     assert answer.upvote_count == 2
 
 
+def test_a_renamed_answerer_shows_in_the_cached_answers_on_the_next_load(client, thread, answer, member, other_member):
+    client.force_login(member)
+    load(client, thread.get_absolute_url())  # stores the answers fragment
+    accounts.update_profile(user=other_member, display_name="Renamed Answerer")
+    assert "Renamed Answerer" in load(client, thread.get_absolute_url())
+
+
 def test_a_new_answer_shows_to_signed_in_members_on_the_next_load(client, thread, answer, member):
     client.force_login(member)
     load(client, thread.get_absolute_url())
@@ -333,6 +340,6 @@ def test_a_vote_leaves_the_cached_sidebar_alone_but_a_hidden_question_leaves_its
     services.toggle_upvote(user=member, answer=answer)
     assert pagecache.cache.get(pagecache.COUNTS_KEY) == counts
     for _ in range(3):
-        services.flag_post(user=UserFactory(), post=thread, reason="spam", note="")
+        moderation.flag_post(user=UserFactory(), post=thread, reason="spam", note="")
     assert pagecache.cache.get(pagecache.COUNTS_KEY) != counts
     assert "/tags/sync/" not in load(client, reverse("community:tags"))

@@ -1,4 +1,4 @@
-"""Flagging questions and answers: services.flag_post and the flag views."""
+"""Flagging questions and answers: moderation.flag_post and the flag views."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from community import events, hooks, services
+from community import events, hooks, moderation, services
 from community.models import CommunitySettings, Flag, Thread
 from tests.factories import UserFactory
 
@@ -18,7 +18,7 @@ def ask(author, category, title="My calendar does not sync any more", **kwargs):
 
 
 def flag(user, post, reason=Flag.Reason.SPAM, note=""):
-    return services.flag_post(user=user, post=post, reason=reason, note=note)
+    return moderation.flag_post(user=user, post=post, reason=reason, note=note)
 
 
 @pytest.fixture

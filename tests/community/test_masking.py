@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from accounts import services as accounts
 from accounts.models import User
-from community import services
+from community import moderation, services
 from community.models import Answer, Flag, Revision, Thread
 from escalation import services as escalation
 from escalation.models import Ticket, TicketEvent, TicketNote
@@ -163,7 +163,7 @@ def test_a_staff_note_page_says_what_was_masked(client, member, category):
 
 def test_flag_notes_and_award_notes_are_masked(member, other_member, category):
     thread = services.ask_question(author=member, category=category, title="How do refunds work?", body="Explain.")
-    services.flag_post(user=other_member, post=thread, reason=Flag.Reason.PERSONAL_DATA, note=f"posted {CARD}")
+    moderation.flag_post(user=other_member, post=thread, reason=Flag.Reason.PERSONAL_DATA, note=f"posted {CARD}")
     assert Flag.objects.get().note == f"posted {MASK}"
     entry = award_points(staff=StaffFactory(), member=member, points=5, note=f"thanks for {CARD}")
     assert LedgerEntry.objects.get(pk=entry.pk).note == f"thanks for {MASK}"
@@ -240,7 +240,7 @@ def test_the_data_migration_masks_what_is_already_stored(member, other_member, c
     answer = services.post_answer(author=other_member, thread=thread, body="Check your statement.")
     ticket, _ = escalation.escalate_thread(thread=thread, reason=Ticket.Reason.UNANSWERED)
     note = escalation.add_ticket_note(ticket_id=ticket.pk, staff=staff, body="Looked at it.")
-    services.flag_post(user=other_member, post=thread, reason=Flag.Reason.PERSONAL_DATA, note="has data")
+    moderation.flag_post(user=other_member, post=thread, reason=Flag.Reason.PERSONAL_DATA, note="has data")
     revision = Revision.objects.create(thread=thread, title="Old title", body="Old body", edited_by=member)
     entry = award_points(staff=staff, member=member, points=5, note="thanks")
     version = thread.version

@@ -1,4 +1,4 @@
-"""Staff review of flagged posts: services.restore_post / remove_post and /staff/flags/."""
+"""Staff review of flagged posts: moderation.restore_post / remove_post and /staff/flags/."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from community import events, services
+from community import events, moderation, services
 from community.models import CommunitySettings, Flag, Thread
 from tests.factories import UserFactory
 
@@ -20,7 +20,7 @@ def ask(author, category, title="Printer shows an offline error", **kwargs):
 def hide(post, n=3, reason=Flag.Reason.SPAM):
     """Flag ``post`` by ``n`` fresh members (3 hide it at the default threshold)."""
     for user in UserFactory.create_batch(n):
-        services.flag_post(user=user, post=post, reason=reason, note=f"note by {user.username}")
+        moderation.flag_post(user=user, post=post, reason=reason, note=f"note by {user.username}")
     post.refresh_from_db()
     return post
 
@@ -56,7 +56,7 @@ def received():
 def test_restore_shows_the_post_again_and_resolves_its_flags(thread, staff, received):
     hide(thread)
 
-    services.restore_post(user=staff, post=thread)
+    moderation.restore_post(user=staff, post=thread)
 
     thread.refresh_from_db()
     assert not thread.is_hidden and not thread.is_deleted
@@ -68,7 +68,7 @@ def test_restore_shows_the_post_again_and_resolves_its_flags(thread, staff, rece
 
 def test_after_a_restore_only_new_flags_count(thread, staff):
     hide(thread)
-    services.restore_post(user=staff, post=thread)
+    moderation.restore_post(user=staff, post=thread)
 
     hide(thread, n=2)
 
@@ -78,7 +78,7 @@ def test_after_a_restore_only_new_flags_count(thread, staff):
 def test_remove_keeps_the_post_hidden_and_soft_deleted(thread, staff, received):
     hide(thread)
 
-    services.remove_post(user=staff, post=thread)
+    moderation.remove_post(user=staff, post=thread)
 
     thread.refresh_from_db()
     assert thread.is_hidden and thread.is_deleted and thread.deleted_at
@@ -92,7 +92,7 @@ def test_removing_an_accepted_answer_unaccepts_it_and_leaves_the_counters(thread
     services.accept_answer(user=member, answer=answer)
     hide(answer)
 
-    services.remove_post(user=staff, post=answer)
+    moderation.remove_post(user=staff, post=answer)
 
     thread.refresh_from_db()
     answer.refresh_from_db()
@@ -103,19 +103,19 @@ def test_removing_an_accepted_answer_unaccepts_it_and_leaves_the_counters(thread
 
 def test_a_removed_post_cannot_be_restored(thread, staff):
     hide(thread)
-    services.remove_post(user=staff, post=thread)
+    moderation.remove_post(user=staff, post=thread)
 
     with pytest.raises(ValidationError):
-        services.restore_post(user=staff, post=thread)
+        moderation.restore_post(user=staff, post=thread)
 
 
 def test_only_staff_restore_or_remove(thread, other_member):
     hide(thread)
 
     with pytest.raises(PermissionDenied):
-        services.restore_post(user=other_member, post=thread)
+        moderation.restore_post(user=other_member, post=thread)
     with pytest.raises(PermissionDenied):
-        services.remove_post(user=other_member, post=thread)
+        moderation.remove_post(user=other_member, post=thread)
     thread.refresh_from_db()
     assert thread.is_hidden and not thread.is_deleted
 
@@ -130,7 +130,7 @@ def test_moderation_page_is_404_for_anonymous_and_members(client, member):
 
 def test_moderation_page_lists_hidden_posts_first_with_reasons_notes_and_flaggers(client, staff, member, category, answer):
     once_flagged = ask(member, category, title="Only flagged once so far")
-    services.flag_post(user=UserFactory(), post=once_flagged, reason=Flag.Reason.OFF_TOPIC, note="wrong <forum>")
+    moderation.flag_post(user=UserFactory(), post=once_flagged, reason=Flag.Reason.OFF_TOPIC, note="wrong <forum>")
     hide(answer, reason=Flag.Reason.RUDE)
     client.force_login(staff)
 
@@ -189,7 +189,7 @@ def test_hidden_post_disappears_for_others_until_restored(client, staff, thread,
     assert client.get(thread.get_absolute_url()).status_code == 404
     assert thread.title not in client.get(reverse("community:home")).content.decode()
 
-    services.restore_post(user=staff, post=thread)
+    moderation.restore_post(user=staff, post=thread)
 
     assert client.get(thread.get_absolute_url()).status_code == 200
 
@@ -206,8 +206,8 @@ def test_moderation_page_queries_do_not_grow_with_flags(client, staff, category,
             thread = ask(UserFactory(), category)
             answer = services.post_answer(author=UserFactory(), thread=thread, body="An answer.")
             for user in flaggers:
-                services.flag_post(user=user, post=thread, reason=Flag.Reason.SPAM)
-                services.flag_post(user=user, post=answer, reason=Flag.Reason.RUDE)
+                moderation.flag_post(user=user, post=thread, reason=Flag.Reason.SPAM)
+                moderation.flag_post(user=user, post=answer, reason=Flag.Reason.RUDE)
 
     add(2)
     client.force_login(staff)

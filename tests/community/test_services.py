@@ -6,7 +6,7 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 
-from community import events, services
+from community import events, services, validators
 from community.models import Answer, AnswerVote, MeToo, Revision, Thread
 from tests.factories import StaffFactory, UserFactory
 
@@ -271,35 +271,36 @@ def test_toggling_an_upvote_switches_it_on_and_off(answer, member):
     assert AnswerVote.objects.count() == 0
 
 
-def test_a_lost_upvote_race_is_answered_like_the_winner(answer, member, monkeypatch):
-    # The other request's vote lands between our check and our insert.
-    real_filter = AnswerVote.objects.filter
+@pytest.mark.django_db(transaction=True)
+def test_a_lost_upvote_race_is_answered_like_the_winner(on_postgres, answer, member):
+    """The same member's vote sent twice at once (a double click, two tabs): both requests
+    really run together on PostgreSQL; the one that loses gets the winner's vote back, not an
+    error, and moves no counter and sends no event of its own."""
+    barrier = threading.Barrier(2)
+    votes, errors = [], []
 
-    class RaceQuerySet:
-        def __init__(self, qs):
-            self.qs = qs
+    def vote():
+        try:
+            barrier.wait(timeout=10)
+            votes.append(services.upvote_answer(user=member, answer=answer))
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+        finally:
+            connection.close()
 
-        def first(self):
-            AnswerVote.objects.bulk_create([AnswerVote(answer=answer, user=member)])
-            return None
-
-        def __getattr__(self, name):
-            return getattr(self.qs, name)
-
-    calls = {"n": 0}
-
-    def racing_filter(*args, **kwargs):
-        calls["n"] += 1
-        qs = real_filter(*args, **kwargs)
-        return RaceQuerySet(qs) if calls["n"] == 1 else qs
-
-    monkeypatch.setattr(AnswerVote.objects, "filter", racing_filter)
-    vote = services.upvote_answer(user=member, answer=answer)
-    monkeypatch.undo()
-    assert vote.user == member
+    with capture(events.answer_upvoted) as sent:
+        requests = [threading.Thread(target=vote) for _ in range(2)]
+        for request in requests:
+            request.start()
+        for request in requests:
+            request.join(timeout=60)
+    assert errors == []
+    assert len(votes) == 2 and votes[0].pk == votes[1].pk
+    assert {vote.user for vote in votes} == {member}
     assert AnswerVote.objects.filter(answer=answer).count() == 1
     # The winner's request moves the counter; the loser does not move it again.
-    assert Answer.objects.get(pk=answer.pk).upvote_count == 0
+    assert Answer.objects.get(pk=answer.pk).upvote_count == 1
+    assert len(sent) == 1
 
 
 @pytest.mark.django_db(transaction=True)
@@ -420,9 +421,9 @@ def test_events_are_sent_inside_the_transaction_so_a_failing_receiver_rolls_back
 
 
 def test_clean_tags_normalises_and_rejects_odd_characters():
-    assert services.clean_tags(" Wi Fi , wi-fi,ios ") == ["wi-fi", "ios"]
+    assert validators.clean_tags(" Wi Fi , wi-fi,ios ") == ["wi-fi", "ios"]
     with pytest.raises(ValidationError, match="may use only"):
-        services.clean_tags(["<script>"])
+        validators.clean_tags(["<script>"])
 
 
 def test_the_demo_data_has_threads_in_every_community_state(db):
@@ -479,3 +480,14 @@ def test_the_links_per_day_limit_counts_links_across_posts(member, category, mon
     services.post_answer(author=member, thread=thread, body="No links here")
     with pytest.raises(ValidationError, match="2 links a day"):
         services.post_answer(author=member, thread=thread, body="And [three](https://c.example)")
+
+
+def test_the_ask_form_and_the_service_refuse_a_title_with_the_same_rule(member, category):
+    from community.forms import QuestionForm
+
+    title = "Help" + " " * 20 + "me"  # 26 characters typed, 7 once white space is folded
+    form = QuestionForm({"title": title, "body": "Details here", "category": category.pk, "tags": ""})
+    assert not form.is_valid()
+    with pytest.raises(ValidationError) as refused:
+        services.ask_question(author=member, category=category, title=title, body="Details here")
+    assert form.errors["title"] == refused.value.messages

@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from community import hooks, services
+from community import hooks, moderation, services
 from community.models import Answer, AnswerVote, MeToo, Thread
 from tests.factories import StaffFactory, UserFactory, bulk_answers
 
@@ -147,7 +147,7 @@ def test_members_get_a_flag_box_on_others_posts_and_see_what_they_flagged(client
     client.force_login(flagger)
     html = client.get(answer.thread.get_absolute_url()).content.decode()
     assert f'id="flag-thread-{answer.thread_id}"' in html and f'id="flag-answer-{answer.pk}"' in html
-    services.flag_post(user=flagger, post=answer, reason="spam", note="")
+    moderation.flag_post(user=flagger, post=answer, reason="spam", note="")
     html = client.get(answer.thread.get_absolute_url()).content.decode()
     assert "You flagged this post" in html
     client.force_login(member)
@@ -339,3 +339,20 @@ def test_csrf_is_required_for_actions(member, answer):
     client = Client(enforce_csrf_checks=True)
     client.force_login(member)
     assert client.post(reverse("community:vote", args=[answer.pk])).status_code == 403
+
+
+def test_each_htmx_view_names_its_partial_once():
+    from community import views
+
+    assert {
+        name: getattr(getattr(views, name), "template_name_htmx", None)
+        for name in ("vote", "me_too", "accept", "flag_thread", "flag_answer", "restore_flagged", "remove_flagged")
+    } == {
+        "vote": "community/_vote_response.html",
+        "me_too": "community/_me_too_button.html",
+        "accept": "community/_answers.html",
+        "flag_thread": "community/_flag_form.html",
+        "flag_answer": "community/_flag_form.html",
+        "restore_flagged": "community/_moderation_done.html",
+        "remove_flagged": "community/_moderation_done.html",
+    }

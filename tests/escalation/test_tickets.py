@@ -5,7 +5,7 @@ import time_machine
 from django.core import mail
 from django.utils import timezone
 
-from community import events
+from community import events, moderation
 from community import services as community
 from community.models import Answer, Thread
 from escalation import services
@@ -111,7 +111,7 @@ def test_still_need_help_reopens_a_resolved_ticket(member, staff, category, poli
 
 def _flag_until_hidden(post):
     for _ in range(3):
-        community.flag_post(user=UserFactory(), post=post, reason="spam")
+        moderation.flag_post(user=UserFactory(), post=post, reason="spam")
 
 
 def test_a_post_hidden_by_flags_opens_a_flagged_ticket_and_keeps_the_timers(member, other_member, category, policy):
@@ -127,7 +127,7 @@ def test_a_post_hidden_by_flags_opens_a_flagged_ticket_and_keeps_the_timers(memb
 def test_restoring_the_flagged_post_resolves_the_flagged_ticket(member, other_member, staff, category, policy):
     thread = ask(member, category)
     _flag_until_hidden(thread)
-    community.restore_post(user=staff, post=thread)
+    moderation.restore_post(user=staff, post=thread)
     ticket = Ticket.objects.get(thread=thread)
     assert (ticket.status, ticket.assignee) == ("resolved", staff)
     assert list(ticket.events.values_list("action", flat=True)) == ["opened", "moderated", "resolved"]
@@ -136,7 +136,7 @@ def test_restoring_the_flagged_post_resolves_the_flagged_ticket(member, other_me
 def test_removing_a_flagged_question_stops_its_timers(member, staff, category, policy):
     thread = ask(member, category)
     _flag_until_hidden(thread)
-    community.remove_post(user=staff, post=thread)
+    moderation.remove_post(user=staff, post=thread)
     assert not Deadline.objects.filter(thread=thread, status="pending").exists()
     assert Ticket.objects.get(thread=thread).status == "resolved"
 
@@ -257,3 +257,31 @@ def test_a_solution_does_not_settle_a_flag_review(member, other_member, category
     _flag_until_hidden(thread)
     community.accept_answer(user=member, answer=reply)
     assert Ticket.objects.get(thread=thread).status == "open"
+
+
+@pytest.mark.parametrize(
+    "action",
+    [
+        lambda ticket, user: services.claim_ticket(ticket_id=ticket.pk, staff=user),
+        lambda ticket, user: services.add_ticket_note(ticket_id=ticket.pk, staff=user, body="A note"),
+        lambda ticket, user: services.answer_ticket(ticket_id=ticket.pk, staff=user, body="An official answer"),
+        lambda ticket, user: services.redirect_ticket(
+            ticket_id=ticket.pk, staff=user, channel=Channel.objects.create(name="Billing", instructions="Call us")
+        ),
+        lambda ticket, user: services.resolve_ticket(ticket_id=ticket.pk, staff=user),
+        lambda ticket, user: services.reopen_ticket(ticket_id=ticket.pk, staff=user),
+    ],
+    ids=["claim", "note", "answer", "redirect", "resolve", "reopen"],
+)
+def test_the_staff_services_refuse_anyone_who_may_not_work_the_queue(member, other_member, category, policy, action):
+    """The services check check_can_work_queue themselves, not only the views in front of them."""
+    from django.http import Http404
+
+    thread, ticket = _escalated(member, category)
+    events_before = list(ticket.events.values_list("action", flat=True))
+    with pytest.raises(Http404):
+        action(ticket, other_member)
+    ticket.refresh_from_db()
+    assert (ticket.status, ticket.assignee_id) == ("open", None)
+    assert list(ticket.events.values_list("action", flat=True)) == events_before
+    assert not Answer.objects.filter(thread=thread).exists()

@@ -3,7 +3,7 @@
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from community import events
+from community import events, moderation
 from community import services as community
 from community.models import Answer, Thread
 from kudos.models import LedgerEntry, PointRule, Reason
@@ -176,13 +176,13 @@ def test_deleting_a_question_takes_back_its_me_toos_and_asker_bonus(thread, answ
 def _hide(post):
     """Flag the post until it is hidden (the default threshold is three flags of weight 1)."""
     for _ in range(3):
-        community.flag_post(user=UserFactory(), post=post, reason="spam")
+        moderation.flag_post(user=UserFactory(), post=post, reason="spam")
     post.refresh_from_db()
     assert post.is_hidden
 
 
 def _restore(post, by):
-    community.restore_post(user=by, post=post)
+    moderation.restore_post(user=by, post=post)
 
 
 def test_hidden_answer_loses_its_points_and_restoring_gives_them_back(answer, answerer, asker, voter):
@@ -210,7 +210,7 @@ def test_removed_answer_keeps_its_points_taken(answer, answerer, voter):
     staff = StaffFactory()
     community.upvote_answer(user=voter, answer=answer)
     _hide(answer)
-    community.remove_post(user=staff, post=answer)
+    moderation.remove_post(user=staff, post=answer)
     events.post_removed.send(sender=Answer, post=answer, by=staff)  # replayed
 
     assert points_of(answerer) == 0
@@ -219,7 +219,7 @@ def test_removed_answer_keeps_its_points_taken(answer, answerer, voter):
 
 def test_removal_without_hiding_first_takes_the_points(answer, answerer, voter):
     community.upvote_answer(user=voter, answer=answer)
-    community.remove_post(user=StaffFactory(), post=answer)
+    moderation.remove_post(user=StaffFactory(), post=answer)
 
     assert points_of(answerer) == 0
 
@@ -238,7 +238,7 @@ def test_removing_a_hidden_solution_keeps_its_points_taken(answer, answerer, ask
     community.upvote_answer(user=voter, answer=answer)
     community.accept_answer(user=asker, answer=answer)
     _hide(answer)
-    community.remove_post(user=StaffFactory(), post=answer)
+    moderation.remove_post(user=StaffFactory(), post=answer)
 
     assert (points_of(answerer), points_of(asker)) == (0, 0)
     assert find_drift() == []
@@ -251,8 +251,8 @@ def test_an_experts_flag_counts_double(answer, staff):
     expert = UserFactory()
     award_points(staff=staff, member=expert, points=1000, note="Long-time helper")
     expert.refresh_from_db()
-    community.flag_post(user=expert, post=answer, reason="spam")
-    community.flag_post(user=UserFactory(), post=answer, reason="spam")
+    moderation.flag_post(user=expert, post=answer, reason="spam")
+    moderation.flag_post(user=UserFactory(), post=answer, reason="spam")
 
     assert Flag.objects.get(user=expert).weight == 2
     answer.refresh_from_db()

@@ -158,16 +158,17 @@ def test_an_upvote_over_the_threshold_ranks_the_answerer_up(answer, answerer, st
     assert RankNotice.objects.filter(user=answerer, rank_name="Contributor").exists()
 
 
-def test_the_member_sees_the_rank_up_message_on_their_next_page_once(client, member, staff, django_capture_on_commit_callbacks):
+def test_the_member_is_told_of_the_rank_up_once_by_a_notification(client, member, staff, django_capture_on_commit_callbacks):
+    """The notifications app is the one announcement (there is no flash message as well)."""
     with django_capture_on_commit_callbacks(execute=True):
         award_points(staff=staff, member=member, points=200, note="Lots of help")
     client.force_login(member)
 
-    first = client.get("/kudos/leaderboard/")
-    assert "you reached the rank “Helper”" in first.content.decode()
-    assert RankNotice.objects.get().seen_at is not None
+    first = client.get("/notifications/")
+    assert "You reached the rank “Helper”" in first.content.decode()
+    assert RankNotice.objects.get().rank_name == "Helper"
     second = client.get("/kudos/leaderboard/")
-    assert "you reached the rank" not in second.content.decode()
+    assert "you reached the rank" not in second.content.decode().lower()
 
 
 def test_a_replayed_credit_racing_in_loses_to_the_constraint(member):

@@ -14,7 +14,7 @@ from community import services as community
 from escalation import services as escalation
 from escalation.models import Ticket
 from kudos.services import award_points
-from notifications import services
+from notifications import emails, services
 from notifications.models import Kind, Notification
 from tests.factories import StaffFactory, UserFactory
 
@@ -51,7 +51,7 @@ def trigger(kind: str, recipient, category, capture) -> None:
         with capture(execute=True):
             community.upvote_answer(user=UserFactory(), answer=reply)
         with capture(execute=True):
-            services.send_pending_emails()
+            emails.send_pending_emails()
     elif kind == Kind.RANK:
         with capture(execute=True):
             award_points(staff=StaffFactory(), member=recipient, points=50, note="Great help")

@@ -6,7 +6,7 @@ import pytest
 from django.db import connections
 
 from community import services as community
-from notifications import services
+from notifications import emails, services
 from notifications.models import Kind, Notification
 from tests.factories import CategoryFactory, UserFactory
 
@@ -40,4 +40,4 @@ def test_racing_upvotes_on_one_answer_are_counted_in_one_notification(on_postgre
     assert errors == []
     row = Notification.objects.get(recipient=answerer, kind=Kind.UPVOTED)
     assert row.count == 6
-    assert services.send_pending_emails() == 1
+    assert emails.send_pending_emails() == 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core import mail
 
-from notifications import services
+from notifications import emails, services
 from notifications.models import Kind, Notification
 from tests.factories import StaffFactory, UserFactory
 
@@ -76,7 +76,7 @@ def test_an_email_turned_off_after_the_event_is_not_sent(member, category, djang
     thread = ask(member, category)
     answer(UserFactory(), thread)  # the email task waits for commit (never, in this test)
     services.set_preferences(user=member, choices={Kind.ANSWER: (True, False)})
-    assert services.send_pending_emails(now=Notification.objects.get().created_at + services.LOST_EMAIL_AFTER) == 0
+    assert emails.send_pending_emails(now=Notification.objects.get().created_at + services.LOST_EMAIL_AFTER) == 0
     assert mail.outbox == []
     assert Notification.objects.get().email_status == "skipped"
 

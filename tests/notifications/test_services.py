@@ -13,7 +13,7 @@ from django.utils import timezone
 from community import services as community
 from escalation import services as escalation
 from escalation.models import Channel, Ticket
-from notifications import services
+from notifications import emails, services
 from notifications.models import Kind, Notification, NotificationSettings
 from tests.factories import StaffFactory, UserFactory
 from tests.notifications.conftest import answer, ask
@@ -62,15 +62,15 @@ def test_upvotes_on_one_answer_make_one_notification_and_one_mail_per_period(mem
     assert row.text == f"Your answer to “{thread.title}” helped 3 people."
     assert services.unread_count(member) == 1
 
-    assert services.send_pending_emails() == 1
-    assert services.send_pending_emails() == 0  # nothing new: no second mail
+    assert emails.send_pending_emails() == 1
+    assert emails.send_pending_emails() == 0  # nothing new: no second mail
     [first] = _mails(member)
     assert "helped 3 more people" in first.subject
 
     community.upvote_answer(user=UserFactory(), answer=reply)
     row.refresh_from_db()
     assert (row.count, row.mailed_count, row.email_status) == (4, 3, "pending")
-    assert services.send_pending_emails() == 1
+    assert emails.send_pending_emails() == 1
     assert "helped 1 more person" in _mails(member)[1].subject
 
 
@@ -79,7 +79,7 @@ def test_upvotes_of_two_answers_are_mailed_separately(member, category):
     for reply in replies:
         community.upvote_answer(user=UserFactory(), answer=reply)
     assert Notification.objects.filter(recipient=member, kind=Kind.UPVOTED).count() == 2
-    assert services.send_pending_emails() == 2
+    assert emails.send_pending_emails() == 2
 
 
 def test_a_vote_after_the_member_read_the_group_starts_a_new_one(member, category):
@@ -98,7 +98,7 @@ def test_an_upvote_digest_turned_off_sends_nothing(member, category):
     reply = answer(member, ask(UserFactory(), category))
     services.set_preferences(user=member, choices={Kind.UPVOTED: (True, False)})
     community.upvote_answer(user=UserFactory(), answer=reply)
-    assert services.send_pending_emails() == 0
+    assert emails.send_pending_emails() == 0
     assert Notification.objects.get(kind=Kind.UPVOTED).email_status == "none"
 
 
@@ -263,7 +263,7 @@ def test_a_thread_that_becomes_private_disappears_from_the_answerers_notificatio
     assert Notification.objects.shown_to(other_member).count() == 0
     assert services.unread_count(other_member) == 0
     # Pending mail about it is dropped, and later events on the thread tell them nothing.
-    assert services.send_pending_emails() == 0
+    assert emails.send_pending_emails() == 0
     community.upvote_answer(user=UserFactory(), answer=reply)
     community.accept_answer(user=member, answer=reply)
     assert Notification.objects.filter(recipient=other_member, on_site=True).count() == 0
@@ -285,5 +285,5 @@ def test_a_pending_email_about_a_thread_now_private_is_not_sent(member, other_me
     reply = answer(other_member, thread)
     community.upvote_answer(user=UserFactory(), answer=reply)
     type(thread).objects.filter(pk=thread.pk).update(is_private=True)
-    assert services.send_pending_emails() == 0
+    assert emails.send_pending_emails() == 0
     assert Notification.objects.get(recipient=other_member).email_status == "skipped"

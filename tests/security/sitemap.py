@@ -52,6 +52,7 @@ class World:
     public_comment: Any = None  # asker's comment under their public answer
     private_comment: Any = None  # asker's comment under their private question
 
+    macro: Any = None  # a saved reply staff shared
 
     def user(self, role: str):
         return None if role == "anonymous" else getattr(self, role)
@@ -64,7 +65,7 @@ OUTSIDERS = ("anonymous", "other")  # neither the private thread's author nor st
 def build_world() -> World:
     """The objects the security tests need, made through the real services (so every app's
     receivers ran: the private thread has its ticket, points were credited, emails sent)."""
-    from community import services
+    from community import moderation, services
     from escalation import services as escalation
     from escalation.models import Channel, Ticket
     from tests.factories import AdminFactory, CategoryFactory, StaffFactory, UserFactory
@@ -97,7 +98,7 @@ def build_world() -> World:
     private_answer = escalation.answer_ticket(ticket_id=ticket.pk, staff=staff, body=PRIVATE_ANSWER)
     from community.models import Flag
 
-    services.flag_post(user=other, post=public_answer, reason=Flag.Reason.values[0], note="Looks off")
+    moderation.flag_post(user=other, post=public_answer, reason=Flag.Reason.values[0], note="Looks off")
     channel = Channel.objects.create(name="Billing desk", instructions="Write to billing.", link="https://example.com")
     # --- Conversation (comments, follows)
     public_comment = services.post_comment(
@@ -107,7 +108,12 @@ def build_world() -> World:
         author=asker, thread=private_thread, body="The marmalade walrus charge shows twice, @other."
     )
     services.follow(user=other, category=category)
+    from escalation.macros import create_macro
+
+    macro = create_macro(staff=staff, title="Refund on its way", body="Hi {asker_name}, the refund is on its way.",
+                         shared=True)
     return World(
+        macro=macro,
         category=category,
         asker=asker,
         other=other,
@@ -207,6 +213,14 @@ ROUTES: dict[str, list[Variant]] = {
         Variant(NONE, "public", query="q=marmalade"),
         Variant(NONE, "public", query="q=pelican"),
         Variant(NONE, "public", query="q=walrus&category=billing"),
+        # Typos of private words: corrections come from listed threads only.
+        Variant(NONE, "public", query="q=marmelade+walrys&sort=new&date=week&tag=walrusbilling"),
+        Variant(NONE, "public", query="q=pelicam+sorbett&sort=helpful&solved=no"),
+    ],
+    "community:search_suggest": [
+        Variant(NONE, "public", query="q=calender+sync"),
+        Variant(NONE, "public", query="q=marmelade+walrus"),
+        Variant(NONE, "public", query="q=Zanzibar+quokka+plan"),
     ],
     "community:category": [Variant(lambda w: {"slug": w.category.slug}, "public")],
     "community:tags": [Variant(NONE, "public")],
@@ -235,6 +249,11 @@ ROUTES: dict[str, list[Variant]] = {
     "kudos:award": [Variant(NONE, "staff")],
     # --- escalation (the staff pages)
     "escalation:queue": [Variant(NONE, "staff"), Variant(NONE, "staff", query="status=")],
+    "escalation:bulk": [Variant(NONE, "action", outsiders=NOT_STAFF)],
+    "escalation:macros": [Variant(NONE, "staff")],
+    "escalation:macro_new": [Variant(NONE, "staff")],
+    "escalation:macro_edit": [Variant(lambda w: {"pk": w.macro.pk}, "staff")],
+    "escalation:macro_delete": [Variant(lambda w: {"pk": w.macro.pk}, "action", outsiders=NOT_STAFF)],
     "escalation:ticket": [Variant(T, "staff")],
     "escalation:claim": [Variant(T, "action", outsiders=NOT_STAFF)],
     "escalation:note": [Variant(T, "action", outsiders=NOT_STAFF)],
@@ -246,6 +265,7 @@ ROUTES: dict[str, list[Variant]] = {
     "notifications:list": [Variant(NONE, "member")],
     "notifications:read": [Variant(lambda w: {"pk": _notification_of(w.asker)}, "action", outsiders=PRIVATE)],
     "notifications:read_all": [Variant(NONE, "action")],
+    "notifications:dropdown": [Variant(NONE, "member")],
     "notifications:unsubscribe": [
         Variant(lambda w: {"token": _unsubscribe_token(w.asker)}, "public"),
         Variant(lambda w: {"token": "not-a-signed-token"}, "public", expect={r: {400} for r in ROLES}),

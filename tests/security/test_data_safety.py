@@ -12,7 +12,7 @@ from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
-from community import events, services
+from community import events, services, validators
 from community.models import Answer, Revision, Thread
 from escalation.models import Ticket
 from kudos.models import LedgerEntry
@@ -105,7 +105,7 @@ def test_a_failed_answer_edit_keeps_the_new_text(client, member, other_member, c
     thread = services.ask_question(author=other_member, category=category, title="Printer will not pair", body="Help")
     answer = services.post_answer(author=member, thread=thread, body="Restart the printer.")
     client.force_login(member)
-    too_long = "y" * (services.BODY_MAX_LENGTH + 1)
+    too_long = "y" * (validators.BODY_MAX_LENGTH + 1)
     response = client.post(reverse("community:edit_answer", args=[answer.pk]), {"body": too_long})
     assert response.status_code == 400
     assert too_long in response.content.decode()

@@ -75,12 +75,19 @@ def test_the_limit_belongs_to_the_rank_so_a_higher_rank_posts_freely(client, cat
     assert Thread.objects.filter(author=regular).count() == 2
 
 
-def test_staff_have_no_posting_limits(staff, category):
+def test_staff_have_no_posting_limits(staff, member, category):
     set_new_member_limits(questions_per_day=1, answers_per_day=1, links_per_day=1, seconds_between_posts=600)
-    thread = ask(staff, category, 1, body="[a](https://a.example) [b](https://b.example)")
+    two_links = "[a](https://a.example) [b](https://b.example)"
+    # The limits bite: a member of the same rank (no points, like the staff member) is refused.
+    with pytest.raises(limits.PostingLimitReached):
+        ask(member, category, 1, body=two_links)
+    thread = ask(staff, category, 1, body=two_links)
     ask(staff, category, 2)
     services.post_answer(author=staff, thread=thread, body="One official answer")
     services.post_answer(author=staff, thread=thread, body="And another one")
+    assert Thread.objects.filter(author=staff).count() == 2
+    assert Answer.objects.filter(author=staff, thread=thread).count() == 2
+    assert not Thread.objects.filter(author=member).exists()
 
 
 def test_a_post_under_a_limit_costs_no_count_query(member, other_member, category):

@@ -16,7 +16,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts import services as accounts
-from community import services
+from community import moderation, services, validators
 from community.markdown import render as render_markdown
 from community.models import Answer, Flag, Thread
 from escalation import services as escalation
@@ -132,8 +132,8 @@ def get_safe(client: Client, url: str, **kwargs) -> str:
 
 
 def padded_title(payload: str) -> str:
-    title = f"Help {payload}"[: services.TITLE_MAX_LENGTH]
-    return title if len(title) >= services.TITLE_MIN_LENGTH else title + " please help"
+    title = f"Help {payload}"[: validators.TITLE_MAX_LENGTH]
+    return title if len(title) >= validators.TITLE_MIN_LENGTH else title + " please help"
 
 
 def test_the_corpus_is_large_enough():
@@ -167,7 +167,7 @@ def test_a_payload_everywhere_members_can_type_is_shown_inert(payload, category,
         thread = services.ask_question(author=asker, category=category, title=title, body=payload, tags="sync")
         answer = services.post_answer(author=answerer, thread=thread, body=payload)
         services.upvote_answer(user=asker, answer=answer)  # puts the answerer on the leaderboard
-        services.flag_post(user=asker, post=answer, reason=Flag.Reason.values[0], note=payload[:300])
+        moderation.flag_post(user=asker, post=answer, reason=Flag.Reason.values[0], note=payload[:300])
         private = services.ask_question(
             author=asker, category=category, title=title, body=payload, is_private=True
         )
