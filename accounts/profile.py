@@ -20,14 +20,22 @@ class Panel:
     template_name: str
     build_context: ContextBuilder
     order: int = 100
+    # The panel reads the page's query string (tabs, page numbers): build_context also gets
+    # params=request.GET.
+    takes_params: bool = False
 
 
 _panels: dict[str, Panel] = {}
 
 
-def register_panel(*, key: str, template_name: str, build_context: ContextBuilder, order: int = 100) -> None:
-    """Add (or replace, by key) a panel. build_context(member=..., viewer=...) -> dict."""
-    _panels[key] = Panel(key=key, template_name=template_name, build_context=build_context, order=order)
+def register_panel(
+    *, key: str, template_name: str, build_context: ContextBuilder, order: int = 100, takes_params: bool = False
+) -> None:
+    """Add (or replace, by key) a panel. build_context(member=..., viewer=...) -> dict, with
+    params=<the query string> too when takes_params."""
+    _panels[key] = Panel(
+        key=key, template_name=template_name, build_context=build_context, order=order, takes_params=takes_params
+    )
 
 
 def panels() -> list[Panel]:

@@ -17,7 +17,12 @@ from accounts.profile import panels
 def profile(request: HttpRequest, username: str) -> HttpResponse:
     member = get_object_or_404(User, username=username, is_active=True)
     rendered_panels = [
-        {"template_name": p.template_name, "context": p.build_context(member=member, viewer=request.user)}
+        {
+            "template_name": p.template_name,
+            "context": p.build_context(member=member, viewer=request.user, params=request.GET)
+            if p.takes_params
+            else p.build_context(member=member, viewer=request.user),
+        }
         for p in panels()
     ]
     return render(

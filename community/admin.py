@@ -5,7 +5,7 @@ read-only, except a thread's category and tags."""
 
 from django.contrib import admin
 
-from community.models import Answer, Category, CommunitySettings, Flag, Revision, Thread
+from community.models import Answer, Category, Comment, CommunitySettings, Flag, Follow, Revision, Thread
 
 
 @admin.register(Category)
@@ -149,3 +149,36 @@ class TagAdmin(TaggitTagAdmin):
 if admin.site.is_registered(Tag):
     admin.site.unregister(Tag)
 admin.site.register(Tag, TagAdmin)
+
+
+# --- Conversation: comments and follows, read-only (community.services writes them) -----------
+
+
+@admin.register(Comment)
+class CommentAdmin(admin.ModelAdmin):
+    list_display = ["pk", "thread", "answer", "author", "created_at", "edited_at", "is_deleted"]
+    list_filter = ["is_deleted"]
+    search_fields = ["body", "author__username"]
+    list_select_related = ["thread", "answer", "author"]
+    readonly_fields = ["thread", "answer", "author", "body", "created_at", "edited_at", "is_deleted", "deleted_at"]
+    exclude = ["body_html"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Follow)
+class FollowAdmin(admin.ModelAdmin):
+    list_display = ["user", "thread", "category", "tag", "is_active", "created_at"]
+    list_filter = ["is_active"]
+    list_select_related = ["user", "thread", "category", "tag"]
+    readonly_fields = ["user", "thread", "category", "tag", "is_active", "created_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -7,9 +7,19 @@ class CommunityConfig(AppConfig):
 
     def ready(self) -> None:
         # Changes invalidate the pages cached for anonymous visitors (community.pagecache).
+        from accounts.profile import register_panel
         from community import pagecache
+        from community.selectors import profile_activity
 
         pagecache.connect()
+        # A member's own place: their questions, answers, solutions and what they follow.
+        register_panel(
+            key="community",
+            template_name="community/_profile_activity.html",
+            build_context=profile_activity,
+            order=5,
+            takes_params=True,
+        )
         # Search's vocabulary for typo correction takes new public titles at once.
         from community import search
 

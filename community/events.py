@@ -13,6 +13,9 @@ Receivers:
   and flagged posts.
 - notifications.receivers: the asker hears of answers, the answerer of accepts and (grouped)
   upvotes; a thread made private hides its notifications from everyone but author and staff.
+  Comments, mentions and follows: the post's author, the conversation, the members named and
+  the followers hear of new comments and answers (each once, nobody of their own).
+- escalation.receivers: an asker's comment under the only answer means it still needs help.
 """
 
 from django.dispatch import Signal
@@ -23,7 +26,8 @@ question_asked = Signal()
 # thread: the edited Thread; became_private: True when this edit made it private.
 question_edited = Signal()
 
-# answer: the new Answer (answer.thread is set; answer.is_official for staff answers).
+# answer: the new Answer (answer.thread is set; answer.is_official for staff answers);
+# mentioned: the active members it names with @username (maybe empty).
 answer_posted = Signal()
 
 # answer: the edited Answer.
@@ -62,3 +66,15 @@ post_restored = Signal()
 
 # post (a Thread or an Answer), by: staff reviewed the flags and removed it for good.
 post_removed = Signal()
+
+# --- Conversation -----------------------------------------------------------------------------
+
+# comment: the new Comment (comment.thread, comment.answer set; answer None under the question);
+# mentioned: the active members it names with @username (maybe empty).
+comment_posted = Signal()
+
+# comment: the edited Comment; mentioned: members named now who were not named before.
+comment_edited = Signal()
+
+# comment, by: the author (or staff) deleted the comment.
+comment_deleted = Signal()

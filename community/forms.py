@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from community import validators
-from community.models import Category, Flag
+from community.models import COMMENT_MAX_LENGTH, Category, Flag
 
 BODY_HELP = "Markdown: **bold**, _italic_, `code`, ``` for code blocks, [links](https://…), - lists, > quotes."
 
@@ -72,6 +72,19 @@ class AnswerForm(forms.Form):
 
     def clean_body(self) -> str:
         return validators.clean_answer_body(self.cleaned_data["body"])
+
+class CommentForm(forms.Form):
+    body = forms.CharField(
+        label="Comment",
+        max_length=COMMENT_MAX_LENGTH,
+        help_text=f"Up to {COMMENT_MAX_LENGTH} characters: **bold**, _italic_, `code`, [links](https://…), @username.",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={
+            "required": "Write your comment first.",
+            "max_length": f"Keep comments under {COMMENT_MAX_LENGTH} characters. For a longer reply, post an answer.",
+        },
+    )
+
 
 
 # --- Flags ----------------------------------------------------------------------------------

@@ -110,6 +110,7 @@ class Thread(models.Model):
     upvote_count = models.PositiveIntegerField(default=0, help_text="Upvotes on all its answers.")
     me_too_count = models.PositiveIntegerField(default=0)
     flag_count = models.PositiveIntegerField(default=0)
+    comment_count = models.PositiveIntegerField(default=0, help_text="Comments not deleted, on the question and its answers.")
 
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     last_activity_at = models.DateTimeField(default=timezone.now)
@@ -331,6 +332,95 @@ class CommunitySettings(models.Model):
         return obj
 
 
+# --- Conversation: comments and follows ---------------------------------------------------------
+
+COMMENT_MAX_LENGTH = 600
+
+
+class CommentQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "CommentQuerySet":
+        """Comments this user may read, assuming they may read the thread (and the answer):
+        staff see deleted ones too, everyone else only those not deleted."""
+        if user is not None and user.is_authenticated and user.is_staff:
+            return self
+        return self.filter(is_deleted=False)
+
+
+class Comment(models.Model):
+    """A short remark under the question (``answer`` empty) or under one answer: "which
+    version are you on?", "that didn't work, here is the error". Inline Markdown only, at most
+    COMMENT_MAX_LENGTH characters. Comments never earn kudos and cannot be accepted."""
+
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="comments")
+    answer = models.ForeignKey(Answer, null=True, blank=True, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="comments")
+    body = models.CharField(max_length=COMMENT_MAX_LENGTH)
+    body_html = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    is_deleted = models.BooleanField(default=False)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CommentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [
+            models.Index(fields=["thread", "created_at"], name="comment_thread_created"),
+            models.Index(fields=["author", "-created_at"], name="comment_author_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Comment {self.pk} on {self.thread_id}"
+
+    def get_absolute_url(self) -> str:
+        return f"{self.thread.get_absolute_url()}#comment-{self.pk}"
+
+    @property
+    def post(self):
+        """The question or answer this comment is under."""
+        return self.answer if self.answer_id else self.thread
+
+
+class Follow(models.Model):
+    """A member follows a thread, a tag or a category: new activity there is notified.
+
+    Exactly one of thread / category / tag is set, one row per member and target. Members
+    follow the threads they ask, answer or comment on automatically; ``is_active`` False
+    records an explicit unfollow, so posting there again does not follow it back.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follows")
+    thread = models.ForeignKey(Thread, null=True, blank=True, on_delete=models.CASCADE, related_name="follows")
+    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.CASCADE, related_name="follows")
+    tag = models.ForeignKey("taggit.Tag", null=True, blank=True, on_delete=models.CASCADE, related_name="follows")
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(thread__isnull=False, category__isnull=True, tag__isnull=True)
+                    | Q(thread__isnull=True, category__isnull=False, tag__isnull=True)
+                    | Q(thread__isnull=True, category__isnull=True, tag__isnull=False)
+                ),
+                name="follow_targets_exactly_one",
+            ),
+            models.UniqueConstraint(fields=["user", "thread"], condition=Q(thread__isnull=False), name="one_follow_per_user_and_thread"),
+            models.UniqueConstraint(fields=["user", "category"], condition=Q(category__isnull=False), name="one_follow_per_user_and_category"),
+            models.UniqueConstraint(fields=["user", "tag"], condition=Q(tag__isnull=False), name="one_follow_per_user_and_tag"),
+        ]
+        indexes = [
+            models.Index(fields=["thread"], name="follow_thread_active", condition=Q(is_active=True, thread__isnull=False)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} follows {self.thread_id or self.category_id or self.tag_id}"
+
+    @property
+    def target(self):
+        return self.thread or self.category or self.tag
 class SearchWord(models.Model):
     """A word of the titles of listed threads, with how many titles have it: the vocabulary
     that search corrects typos against (community.search.correct_words). Rebuilt from the

@@ -213,7 +213,7 @@ class AnonymousPageCacheMiddleware:
 
 
 def _thread_id_of(kwargs) -> int | None:
-    for name in ("thread", "post", "answer"):
+    for name in ("thread", "post", "answer", "comment"):
         obj = kwargs.get(name)
         if obj is None:
             continue

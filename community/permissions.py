@@ -67,6 +67,15 @@ def can_retag(user, thread) -> bool:
     if not _member(user) or thread.is_deleted:
         return False
     return thread.author_id == user.pk or user.is_staff or privileges_for(user).can_retag
+def can_comment(user, thread) -> bool:
+    """Any member, on a thread they may see that is not deleted (the asker included: comments
+    are how they add details and answer questions about their problem)."""
+    return _member(user) and not thread.is_deleted
+
+
+def can_edit_comment(user, comment) -> bool:
+    """The author edits and deletes their own comment; staff any."""
+    return _member(user) and not comment.is_deleted and (comment.author_id == user.pk or user.is_staff)
 
 
 def can_see_history(user) -> bool:
@@ -114,3 +123,11 @@ def check_can_ask_for_more_help(user, thread) -> None:
     """Who may say it: the asker. Whether there is an answer to say it about is the service's
     ValidationError, not a permission."""
     _check(_is_asker(user, thread), "Only the person who asked can say they still need help.")
+
+
+def check_can_comment(user, thread) -> None:
+    _check(can_comment(user, thread), "Sign in to comment; deleted questions take no comments.")
+
+
+def check_can_edit_comment(user, comment) -> None:
+    _check(can_edit_comment(user, comment), "Only the author or staff can change this comment.")

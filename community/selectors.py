@@ -47,9 +47,11 @@ class ListFilters:
     sort: str = "activity"
     category: Category | None = None
     tag: Tag | None = None
+    # "Mine": only the viewer's threads (asked, answered or commented on); members only.
+    mine: bool = False
 
     @classmethod
-    def from_params(cls, params, *, category=None, tag=None) -> "ListFilters":
+    def from_params(cls, params, *, category=None, tag=None, user=None) -> "ListFilters":
         show = params.get("show", "all")
         sort = params.get("sort", "activity")
         return cls(
@@ -57,13 +59,27 @@ class ListFilters:
             sort=sort if sort in SORT_CHOICES else "activity",
             category=category,
             tag=tag,
+            mine=params.get("mine") == "1" and user is not None and user.is_authenticated,
         )
 
 
-def listed_threads(filters: ListFilters) -> QuerySet:
+def mine(user) -> QuerySet:
+    """The threads a member asked, answered or commented on, as they may see them: their own
+    private questions included (Thread.objects.visible_to), never anyone else's."""
+    from community.models import Answer, Comment
+
+    answered = Answer.objects.filter(author=user, is_deleted=False).values("thread_id")
+    commented = Comment.objects.filter(author=user, is_deleted=False).values("thread_id")
+    return Thread.objects.visible_to(user).filter(
+        Q(author=user) | Q(pk__in=answered) | Q(pk__in=commented), is_deleted=False
+    )
+
+
+def listed_threads(filters: ListFilters, *, user=None) -> QuerySet:
     """Listed threads narrowed and ordered by ``filters``, with what a row shows joined in
-    (a constant number of queries per page, whatever its size)."""
-    threads = Thread.objects.listed()
+    (a constant number of queries per page, whatever its size). With ``filters.mine`` the
+    user's own threads instead (see mine())."""
+    threads = mine(user) if filters.mine and user is not None else Thread.objects.listed()
     if filters.category is not None:
         threads = threads.filter(category=filters.category)
     if filters.tag is not None:
@@ -162,6 +178,97 @@ def flagged_posts() -> list[FlaggedPost]:
         posts.values(),
         key=lambda p: (not p.post.is_hidden, -p.weight, p.flags[0].created_at),
     )
+
+
+# --- Conversation: who takes part, who follows ------------------------------------------------
+
+
+def thread_follower_ids(thread) -> list[int]:
+    """Members following this thread (active follows), oldest first. One query."""
+    from community.models import Follow
+
+    return list(Follow.objects.filter(thread=thread, is_active=True).order_by("pk").values_list("user_id", flat=True))
+
+
+def topic_followers(thread) -> dict[int, str]:
+    """{member id: what they follow ("category" or "tag")} for the thread's category and
+    tags. One query (plus the thread's tag ids)."""
+    from community.models import Follow
+
+    tag_ids = list(thread.tags.values_list("pk", flat=True))
+    rows = Follow.objects.filter(Q(category_id=thread.category_id) | Q(tag_id__in=tag_ids), is_active=True)
+    found: dict[int, str] = {}
+    for user_id, category_id in rows.order_by("pk").values_list("user_id", "category_id"):
+        found.setdefault(user_id, "category" if category_id else "tag")
+    return found
+
+
+def conversation_member_ids(comment) -> list[int]:
+    """Who else commented under the same post (question or answer), oldest first."""
+    from community.models import Comment
+
+    rows = Comment.objects.filter(thread_id=comment.thread_id, answer_id=comment.answer_id, is_deleted=False)
+    ids: list[int] = []
+    for user_id in rows.exclude(pk=comment.pk).order_by("pk").values_list("author_id", flat=True):
+        if user_id not in ids:
+            ids.append(user_id)
+    return ids
+
+
+# --- A member's own place: the profile's tabs ---------------------------------------------------
+
+PROFILE_PAGE_SIZE = 20
+PROFILE_TABS = {
+    "questions": "Questions",
+    "answers": "Answers",
+    "solutions": "Solutions",
+    "following": "Following",
+}
+
+
+def profile_activity(*, member, viewer, params) -> dict:
+    """The profile's tabs for ``member`` as ``viewer`` may see them: questions (their own
+    private ones for themselves and staff only, through Thread.objects.visible_to), answers,
+    accepted solutions and, for themselves and staff, what they follow. A constant number of
+    queries whatever the page size: three counts, the page's rows and its count."""
+    from django.core.paginator import Paginator
+    from django.db.models import F
+
+    from community.models import Answer, Follow
+
+    is_self = viewer is not None and viewer.is_authenticated and viewer.pk == member.pk
+    may_see_follows = is_self or (viewer is not None and viewer.is_authenticated and viewer.is_staff)
+    tabs = [t for t in PROFILE_TABS if t != "following" or may_see_follows]
+    tab = params.get("tab", "questions")
+    if tab not in tabs:
+        tab = "questions"
+    visible_threads = Thread.objects.visible_to(viewer)
+    questions = visible_threads.filter(author=member).select_related("category").order_by("-created_at", "-pk")
+    answers = (
+        Answer.objects.visible_to(viewer)
+        .filter(author=member, thread__in=visible_threads.values("pk"))
+        .select_related("thread")
+        .order_by("-created_at", "-pk")
+    )
+    solutions = answers.filter(thread__solution=F("pk"))
+    counts = {"questions": questions.count(), "answers": answers.count(), "solutions": solutions.count()}
+    if tab == "following":
+        rows = (
+            Follow.objects.filter(user=member, is_active=True)
+            .filter(Q(thread__isnull=True) | Q(thread__in=visible_threads.values("pk")))
+            .select_related("thread", "category", "tag")
+            .order_by("-created_at", "-pk")
+        )
+    else:
+        rows = {"questions": questions, "answers": answers, "solutions": solutions}[tab]
+    page = Paginator(rows, PROFILE_PAGE_SIZE).get_page(params.get("page"))
+    return {
+        "member": member,
+        "is_self": is_self,
+        "tab": tab,
+        "tabs": [(key, PROFILE_TABS[key], counts.get(key)) for key in tabs],
+        "page": page,
+    }
 
 
 # --- The thread page ----------------------------------------------------------------------------

@@ -30,7 +30,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 
-from community import events, limits, permissions, privacy
+from community import events, limits, mentions, permissions, privacy
 from community.validators import (
     BODY_MAX_LENGTH,
     TITLE_MAX_LENGTH,
@@ -40,7 +40,7 @@ from community.validators import (
     clean_title,
 )
 from community.markdown import render
-from community.models import Answer, AnswerVote, Category, MeToo, Revision, Thread
+from community.models import COMMENT_MAX_LENGTH, Answer, AnswerVote, Category, Comment, Follow, MeToo, Revision, Thread
 
 # --- Input ----------------------------------------------------------------------------------
 
@@ -62,7 +62,8 @@ def mask_question(*, title: str, body: str) -> tuple[str, str, list[privacy.Find
 
 
 def _count_links(html: str) -> int:
-    return limits.count_links(html)
+    # A @mention is a link to a member's profile on this site, not a link out: it is free.
+    return limits.count_links(html) - html.count('<a class="mention" ')
 
 
 def _check_posting_rate(*, user, kind: str, body_html: str = "", previous_html: str = "") -> None:
@@ -151,6 +152,7 @@ def ask_question(
         thread.tags.set(tags)
     thread.detected_private_data = detected
     thread.masked_findings = findings
+    _auto_follow(user=author, thread=thread)
     events.question_asked.send(sender=Thread, thread=thread)
     return thread
 
@@ -258,7 +260,8 @@ def post_answer(*, author, thread: Thread, body: str) -> Answer:
     permissions.check_can_answer(author, thread)
     masked = _mask(clean_answer_body(body), max_chars=BODY_MAX_LENGTH)
     body = masked.text
-    body_html = render(body)
+    mentioned = mentions.mentioned_members(body)
+    body_html = mentions.render_post(body, mentioned, render)
     _check_posting_rate(user=author, kind="answer", body_html=body_html)
     now = timezone.now()
     answer = Answer.objects.create(
@@ -275,7 +278,8 @@ def post_answer(*, author, thread: Thread, body: str) -> Answer:
     _bump_thread(thread, **changes)
     answer.thread = thread
     answer.masked_findings = list(masked.findings)
-    events.answer_posted.send(sender=Answer, answer=answer)
+    _auto_follow(user=author, thread=thread)
+    events.answer_posted.send(sender=Answer, answer=answer, mentioned=mentioned)
     return answer
 
 
@@ -291,7 +295,7 @@ def edit_answer(*, user, answer: Answer, body: str) -> Answer:
     answer.masked_findings = list(masked.findings)
     if body == answer.body:
         return answer
-    body_html = render(body)
+    body_html = mentions.render_post(body, mentions.mentioned_members(body), render)
     _check_posting_rate(user=user, kind="edit", body_html=body_html, previous_html=answer.body_html)
     Revision.objects.create(answer=answer, body=answer.body, edited_by=user)
     answer.body = body
@@ -502,3 +506,163 @@ def set_flag_threshold(*, threshold: int) -> tuple["CommunitySettings", int]:
         row.flag_threshold = threshold
         row.save(update_fields=["flag_threshold"])
     return row, previous
+# --- Comments -------------------------------------------------------------------------------
+# Short remarks under the question or an answer. They count as conversation (notifications,
+# escalation's "still needs help") and never as kudos: no votes, no accepting.
+
+
+def _clean_comment(body: str) -> str:
+    """Strip and bound a comment before any pattern runs on it."""
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError("Write your comment first.", code="required")
+    if len(body) > COMMENT_MAX_LENGTH:
+        raise ValidationError(
+            f"Keep comments under {COMMENT_MAX_LENGTH} characters (this one has {len(body):,}). "
+            "For a longer reply, post an answer or edit your question.",
+            code="too_long",
+        )
+    return body
+
+
+def _auto_follow(*, user, thread: Thread) -> None:
+    """Follow a thread one posts in, unless one unfollowed it before (that choice stays).
+    Caller holds the thread lock; a lost race on the unique constraint changes nothing."""
+    if Follow.objects.filter(user=user, thread=thread).exists():
+        return
+    try:
+        with transaction.atomic():
+            Follow.objects.create(user=user, thread=thread, created_at=timezone.now())
+    except IntegrityError:
+        pass
+
+
+@transaction.atomic
+def post_comment(*, author, thread: Thread, body: str, answer: Answer | None = None) -> Comment:
+    """Comment under the question (``answer`` None) or under one of its answers; sends
+    comment_posted with the members it mentions.
+
+    Locks the thread (then the answer). The author must see the thread (and the answer); the
+    text is bounded, its account data masked (``comment.masked_findings``, as for answers) and
+    it is counted against the posting limits. The
+    commenter follows the thread from now on (unless they unfollowed it).
+    """
+    thread = _lock_thread(thread.pk)
+    if author is None or not author.is_authenticated or not Thread.objects.visible_to(author).filter(pk=thread.pk).exists():
+        raise PermissionDenied("You can't comment here.")
+    permissions.check_can_comment(author, thread)
+    if answer is not None:
+        answer = Answer.objects.select_for_update().get(pk=answer.pk)
+        if answer.thread_id != thread.pk or answer.is_deleted:
+            raise PermissionDenied("This answer takes no comments.")
+        if not Answer.objects.visible_to(author).filter(pk=answer.pk).exists():
+            raise PermissionDenied("You can't comment here.")
+        answer.thread = thread
+    masked = _mask(_clean_comment(body), max_chars=COMMENT_MAX_LENGTH)
+    body = masked.text
+    mentioned = mentions.mentioned_members(body)
+    body_html = mentions.render_comment(body, mentioned)
+    _check_posting_rate(user=author, kind="comment", body_html=body_html)
+    now = timezone.now()
+    comment = Comment.objects.create(
+        thread=thread, answer=answer, author=author, body=body, body_html=body_html, created_at=now
+    )
+    _bump_thread(thread, comment_count=F("comment_count") + 1, last_activity_at=now)
+    comment.thread = thread
+    comment.answer = answer
+    comment.masked_findings = list(masked.findings)
+    _auto_follow(user=author, thread=thread)
+    events.comment_posted.send(sender=Comment, comment=comment, mentioned=mentioned)
+    return comment
+
+
+def _lock_comment(comment: Comment) -> tuple[Thread, Comment]:
+    thread = _lock_thread(comment.thread_id)
+    locked = Comment.objects.select_for_update(of=("self",)).select_related("answer").get(pk=comment.pk)
+    locked.thread = thread
+    return thread, locked
+
+
+@transaction.atomic
+def edit_comment(*, user, comment: Comment, body: str) -> Comment:
+    """Change a comment's text (its author or staff). Members named for the first time are
+    sent with comment_edited, so they hear of it once."""
+    thread, comment = _lock_comment(comment)
+    permissions.check_can_edit_comment(user, comment)
+    masked = _mask(_clean_comment(body), max_chars=COMMENT_MAX_LENGTH)
+    body = masked.text
+    comment.masked_findings = list(masked.findings)
+    if body == comment.body:
+        return comment
+    before = set(mentions.find_usernames(comment.body))
+    mentioned = mentions.mentioned_members(body)
+    body_html = mentions.render_comment(body, mentioned)
+    _check_posting_rate(user=user, kind="edit", body_html=body_html, previous_html=comment.body_html)
+    Comment.objects.filter(pk=comment.pk).update(body=body, body_html=body_html, edited_at=timezone.now())
+    comment.refresh_from_db(fields=["body", "body_html", "edited_at"])
+    _bump_thread(thread)
+    events.comment_edited.send(
+        sender=Comment, comment=comment, mentioned=[m for m in mentioned if m.username not in before]
+    )
+    return comment
+
+
+@transaction.atomic
+def delete_comment(*, user, comment: Comment) -> Comment:
+    """Soft-delete a comment (its author or staff): gone for everyone but staff. Idempotent."""
+    thread, comment = _lock_comment(comment)
+    if comment.is_deleted:
+        return comment
+    permissions.check_can_edit_comment(user, comment)
+    Comment.objects.filter(pk=comment.pk).update(is_deleted=True, deleted_at=timezone.now())
+    comment.is_deleted = True
+    _bump_thread(thread, comment_count=F("comment_count") - 1)
+    events.comment_deleted.send(sender=Comment, comment=comment, by=user)
+    return comment
+
+
+# --- Following ------------------------------------------------------------------------------
+
+
+def _follow_target(*, thread=None, category=None, tag=None) -> dict:
+    targets = {k: v for k, v in {"thread": thread, "category": category, "tag": tag}.items() if v is not None}
+    if len(targets) != 1:
+        raise ValueError("Follow exactly one thread, category or tag.")
+    return targets
+
+
+@transaction.atomic
+def follow(*, user, thread: Thread | None = None, category: Category | None = None, tag=None) -> Follow:
+    """Follow a thread (one the user may see), a category or a tag. Following again changes
+    nothing; following an unfollowed thread again turns it back on."""
+    if user is None or not user.is_authenticated:
+        raise PermissionDenied("Sign in to follow.")
+    target = _follow_target(thread=thread, category=category, tag=tag)
+    if thread is not None and not Thread.objects.visible_to(user).filter(pk=thread.pk).exists():
+        raise PermissionDenied("You can't follow this question.")
+    try:
+        with transaction.atomic():
+            row, _ = Follow.objects.update_or_create(user=user, **target, defaults={"is_active": True})
+    except IntegrityError:
+        row = Follow.objects.get(user=user, **target)
+        Follow.objects.filter(pk=row.pk).update(is_active=True)
+    return row
+
+
+@transaction.atomic
+def unfollow(*, user, thread: Thread | None = None, category: Category | None = None, tag=None) -> bool:
+    """Stop following. A thread keeps an inactive row, so answering or commenting there again
+    does not follow it back. Returns whether the user was following."""
+    if user is None or not user.is_authenticated:
+        raise PermissionDenied("Sign in to change what you follow.")
+    target = _follow_target(thread=thread, category=category, tag=tag)
+    was = Follow.objects.filter(user=user, is_active=True, **target).exists()
+    if thread is not None:
+        try:
+            with transaction.atomic():
+                Follow.objects.update_or_create(user=user, thread=thread, defaults={"is_active": False})
+        except IntegrityError:
+            Follow.objects.filter(user=user, thread=thread).update(is_active=False)
+    else:
+        Follow.objects.filter(user=user, **target).delete()
+    return was

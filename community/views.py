@@ -30,7 +30,7 @@ from community.limits import PostingLimitReached
 from community.markdown import render as render_markdown
 from community.moderation import flag_post, remove_post, restore_post
 from community.selectors import thread_page
-from community.models import Answer, AnswerVote, Category, MeToo, Thread
+from community.models import Answer, AnswerVote, Category, Comment, Follow, MeToo, Thread
 
 
 # --- Threads: asking, the thread page, answering and reactions -------------------------------
@@ -152,7 +152,44 @@ def _thread_context(request: HttpRequest, thread: Thread, *, answer_form: Answer
     one given, with its errors and text, else an empty one for those who may answer)."""
     if answer_form is None and permissions.can_answer(request.user, thread):
         answer_form = AnswerForm()
-    return {**thread_page(thread=thread, viewer=request.user), "answer_form": answer_form}
+    context = thread_page(thread=thread, viewer=request.user)
+    shown = ([context["solution"]] if context["solution"] else []) + list(context["answers"])
+    return {**context, **_conversation_context(request, thread, shown), "answer_form": answer_form}
+
+
+def _conversation_context(request: HttpRequest, thread: Thread, answers: list[Answer]) -> dict:
+    """Comments under the question and each answer (one query), whether the viewer follows
+    the thread (one query) and the live-update baseline. Sets ``answer.comment_list``."""
+    from community.conversation_views import poll_seconds
+
+    user = request.user
+    by_answer: dict[int | None, list[Comment]] = {}
+    is_staff = user.is_authenticated and user.is_staff
+    if thread.comment_count or (is_staff and getattr(thread, "has_any_comment", True)):
+        comments = Comment.objects.visible_to(user).filter(thread=thread).select_related("author").order_by("created_at", "pk")
+        for comment in comments:
+            comment.viewer_can_edit = permissions.can_edit_comment(user, comment)
+            by_answer.setdefault(comment.answer_id, []).append(comment)
+    for answer in answers:
+        answer.comment_list = by_answer.get(answer.pk, [])
+    is_asker = user.is_authenticated and thread.author_id == user.pk
+    following = getattr(thread, "viewer_follows", None)
+    if following is None and user.is_authenticated:
+        following = Follow.objects.filter(user=user, thread=thread, is_active=True).exists()
+    can_comment = permissions.can_comment(user, thread)
+    return {
+        "question_comments": by_answer.get(None, []),
+        "can_comment": can_comment,
+        "is_asker": is_asker,
+        "following": following,
+        "poll_seconds": poll_seconds(),
+        # What differs between viewers in the comments inside the cached answers fragment.
+        "comment_state": (
+            is_asker,
+            can_comment,
+            tuple(c.pk for a in answers for c in a.comment_list if c.viewer_can_edit),
+        ),
+    }
 
 
 @anonymous_page(THREAD)
@@ -163,7 +200,10 @@ def thread_detail(request: HttpRequest, pk: int, slug: str | None = None) -> Htt
     if request.user.is_authenticated:
         # The viewer's "I have this too" comes with the thread: one query fewer per page.
         threads = threads.annotate(
-            viewer_has_me_too=Exists(MeToo.objects.filter(thread=OuterRef("pk"), user=request.user))
+            viewer_has_me_too=Exists(MeToo.objects.filter(thread=OuterRef("pk"), user=request.user)),
+            # Following, and (for staff, who see deleted comments) whether any comment exists.
+            viewer_follows=Exists(Follow.objects.filter(thread=OuterRef("pk"), user=request.user, is_active=True)),
+            has_any_comment=Exists(Comment.objects.filter(thread=OuterRef("pk"))),
         )
     thread = get_object_or_404(threads, pk=pk)
     if slug != thread.slug:
@@ -294,7 +334,7 @@ VOTE_WITHOUT_POINTS = (
 
 @member_required
 @require_POST
-@htmx_partial("community/_vote_button.html")
+@htmx_partial("community/_vote_response.html")
 def vote(request: HttpRequest, pk: int) -> Reply:
     """Toggle "This helped" on an answer. htmx gets the button back; others the page. A
     member whose votes move no points yet (a brand-new account) is told so."""
@@ -313,7 +353,10 @@ def vote(request: HttpRequest, pk: int) -> Reply:
         answer.refresh_from_db(fields=["upvote_count"])
         answer.viewer_voted = voted
         answer.viewer_can_vote = permissions.can_vote(request.user, answer)
-        return {"answer": answer, "error": error, "note": note}
+        # The sidebar's counts and the answerer's rank badges change in place (out of band).
+        answer.author.refresh_from_db(fields=["points"])
+        thread = _visible_thread(request, answer.thread_id)
+        return {"answer": answer, "error": error, "note": note, "thread": thread, "badge_member": answer.author}
 
     back = _answer_url(answer.thread, answer.pk)
     if error:
@@ -363,8 +406,10 @@ def accept(request: HttpRequest, pk: int) -> Reply:
     thread = _visible_thread(request, answer.thread_id)
 
     def answers() -> dict:
-        # The Solved badge under the title changes too: it comes along out of band.
-        return {**_thread_context(request, thread), "oob_status": True}
+        # The Solved badge under the title, the sidebar's counts and the answerer's rank badges
+        # change too: they come along out of band.
+        answer.author.refresh_from_db(fields=["points"])
+        return {**_thread_context(request, thread), "oob_status": True, "badge_member": answer.author}
 
     return Reply(answers, back=_answer_url(thread, answer.pk), message=done)
 
@@ -634,12 +679,15 @@ def _thread_list(request: HttpRequest, *, template: str, category=None, tag=None
         tag = listed_tag(request.GET["tag"])
         if tag is None:
             problems.append("There is no such tag, so questions with any tag are shown.")
-    filters = ListFilters.from_params(request.GET, category=category, tag=tag)
-    threads = listed_threads(filters)
+    filters = ListFilters.from_params(request.GET, category=category, tag=tag, user=request.user)
+    if request.GET.get("mine") == "1" and not filters.mine:
+        problems.append("Sign in to see only your own questions; all questions are shown.")
+    threads = listed_threads(filters, user=request.user)
     paginator = Paginator(threads, PAGE_SIZE)
-    # Counting every listed thread grows with the community: the count waits for a change.
-    count_key = f"count:{filters.show}:{getattr(category, 'pk', '')}:{getattr(tag, 'pk', '')}"
-    paginator.__dict__["count"] = cached_for_lists(count_key, threads.count, counts_only=filters.show == "all")
+    if not filters.mine:
+        # Counting every listed thread grows with the community: the count waits for a change.
+        count_key = f"count:{filters.show}:{getattr(category, 'pk', '')}:{getattr(tag, 'pk', '')}"
+        paginator.__dict__["count"] = cached_for_lists(count_key, threads.count, counts_only=filters.show == "all")
     page = paginator.get_page(request.GET.get("page"))
     context = {
         "page": page,
@@ -659,12 +707,23 @@ def home(request: HttpRequest) -> HttpResponse:
     return _thread_list(request, template="community/home.html")
 
 
+def _with_viewer_follows(queryset, user, field: str):
+    """The category or tag with whether the signed-in viewer follows it, in the same query."""
+    if not user.is_authenticated:
+        return queryset
+    follows = Follow.objects.filter(user=user, is_active=True, **{field: OuterRef("pk")})
+    return queryset.annotate(viewer_follows=Exists(follows))
+
+
 @anonymous_page()
 def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
     from community.models import Category
 
-    category = get_object_or_404(Category, slug=slug)
-    return _thread_list(request, template="community/category.html", category=category, category_page=True)
+    category = get_object_or_404(_with_viewer_follows(Category.objects.all(), request.user, "category"), slug=slug)
+    following = bool(getattr(category, "viewer_follows", False))
+    return _thread_list(
+        request, template="community/category.html", category=category, category_page=True, following_topic=following
+    )
 
 
 @anonymous_page()
@@ -678,13 +737,17 @@ def tag_index(request: HttpRequest) -> HttpResponse:
 @anonymous_page()
 def tag_detail(request: HttpRequest, tag: str) -> HttpResponse:
     from django.http import Http404
+    from taggit.models import Tag
 
     from community.selectors import listed_tag
 
+    # A tag exists publicly only while a listed thread carries it.
     tag_obj = listed_tag(tag)
     if tag_obj is None:
         raise Http404("No such tag.")
-    return _thread_list(request, template="community/tag.html", tag=tag_obj, tag_page=True)
+    tag_obj = _with_viewer_follows(Tag.objects.filter(pk=tag_obj.pk), request.user, "tag").get()
+    following = bool(getattr(tag_obj, "viewer_follows", False))
+    return _thread_list(request, template="community/tag.html", tag=tag_obj, tag_page=True, following_topic=following)
 
 
 

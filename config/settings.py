@@ -466,3 +466,9 @@ CELERY_BEAT_SCHEDULE["escalation-integrations"] = {
 # A thread's rendered answers are cached per thread version and viewer state
 # (community/templatetags/community_cache.py); off only to measure pages rendered from scratch.
 ANSWERS_FRAGMENT_CACHE = env.bool("ANSWERS_FRAGMENT_CACHE", default=True)
+
+# --- Live thread pages (community/conversation_views.py) -----------------------------------------
+# How often an open thread page asks whether anything changed (htmx polling, one indexed query
+# and a 204 while nothing did; polling rather than server-sent events, which would hold a
+# gunicorn sync worker per open page).
+LIVE_THREAD_POLL_SECONDS = env.int("LIVE_THREAD_POLL_SECONDS", default=20)

@@ -7,7 +7,7 @@ rolls back with the change it reacts to; slow work goes through enqueue_on_commi
 from __future__ import annotations
 
 from community import events
-from community.models import Answer, Thread
+from community.models import Answer, AnswerVote, Thread
 from config.tasks import enqueue_on_commit
 from escalation import services, tasks
 from escalation.models import Deadline, Ticket
@@ -49,6 +49,22 @@ def on_help_still_needed(sender, *, thread: Thread, user, **kwargs) -> None:
     services.record_help_still_needed(thread=thread, user=user)
 
 
+def on_comment_posted(sender, *, comment, **kwargs) -> None:
+    """The asker's comment under the only answer ("still broken", "that didn't work") means
+    the community has not answered yet: it counts as "still needs help", so staff get it now
+    instead of the thread passing as answered. Not when the asker marked that answer helpful;
+    comments elsewhere change no timer."""
+    thread = comment.thread
+    answer = comment.answer
+    if answer is None or comment.author_id != thread.author_id or answer.author_id == thread.author_id:
+        return
+    if thread.solution_id is not None or thread.is_deleted or thread.answer_count != 1:
+        return
+    if AnswerVote.objects.filter(answer=answer, user_id=comment.author_id).exists():
+        return  # the asker said "This helped": a comment now is thanks or a follow-up, not "broken"
+    services.record_help_still_needed(thread=thread, user=comment.author)
+
+
 def on_post_deleted(sender, *, post, **kwargs) -> None:
     if isinstance(post, Thread):
         services.cancel_deadlines(thread_id=post.pk)
@@ -80,6 +96,7 @@ def connect() -> None:
         (events.solution_accepted, on_solution_accepted),
         (events.solution_unaccepted, on_solution_unaccepted),
         (events.help_still_needed, on_help_still_needed),
+        (events.comment_posted, on_comment_posted),
         (events.post_deleted, on_post_deleted),
         (events.post_hidden, on_post_hidden),
         (events.post_restored, on_post_restored),

@@ -36,6 +36,9 @@ def _allowed(notification: Notification) -> bool:
     answer = notification.answer
     if answer is not None and (answer.is_deleted or answer.is_hidden) and not recipient.is_staff:
         return False
+    comment = notification.comment
+    if comment is not None and comment.is_deleted and not recipient.is_staff:
+        return False
     return preference_for(recipient, notification.kind)[1]
 
 
@@ -79,6 +82,18 @@ def _subject_and_context(notification: Notification, *, new_votes: int) -> tuple
         context["template_kind"] = template_kind
     elif kind == Kind.ACCEPT_REMINDER:
         subject = f"Did an answer solve your question? {title}"
+    elif kind == Kind.COMMENT:
+        subject = f"New comment: {title}"
+    elif kind == Kind.MENTION:
+        subject = f"You were mentioned: {title}"
+    elif kind == Kind.FOLLOWED:
+        subject = f"New activity: {title}"
+        if thread is not None and notification.data.get("via") == "thread":
+            from notifications.services import unfollow_token
+
+            context["unfollow_url"] = absolute(
+                reverse("notifications:unfollow", args=[unfollow_token(user_id=notification.recipient_id, thread_id=thread.pk)])
+            )
     else:  # Kind.NEW_TICKETS
         from escalation.models import Ticket
 
@@ -105,6 +120,7 @@ def build_message(notification: Notification, *, new_votes: int = 1) -> EmailMul
             "member": recipient,
             "thread": notification.thread,
             "answer": notification.answer,
+            "comment": notification.comment,
             "url": absolute(notification.get_absolute_url()),
             "kind_label": notification.get_kind_display(),
             "unsubscribe_url": unsubscribe_url,
@@ -136,7 +152,7 @@ def send_notification_email(*, notification_id: int, now: datetime | None = None
     with transaction.atomic():
         notification = (
             Notification.objects.select_for_update(of=("self",))
-            .select_related("recipient", "thread", "answer", "answer__thread")
+            .select_related("recipient", "thread", "answer", "answer__thread", "comment", "comment__thread")
             .filter(pk=notification_id)
             .first()
         )

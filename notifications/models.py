@@ -27,6 +27,9 @@ class Kind(models.TextChoices):
     EXPERT = "expert", "My expert application, status and earnings"
     SESSION = "session", "My expert sessions: an expert accepts, times, check-in and sign-off"
     EXPERTS_STAFF = "experts_staff", "Expert applications and automatic suspensions (staff)"
+    COMMENT = "comment", "Someone comments on my post or in a conversation I take part in"
+    MENTION = "mention", "Someone mentions me (@username)"
+    FOLLOWED = "followed", "New questions, answers or comments in what I follow"
 
 
 STAFF_ONLY_KINDS = frozenset({Kind.NEW_TICKETS, Kind.EXPERTS_STAFF})
@@ -66,6 +69,9 @@ class Notification(models.Model):
     )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    comment = models.ForeignKey(
+        "community.Comment", null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
     )
     text = models.CharField(max_length=300)
     # Extra facts the email needs (ticket ids of a digest, a channel, a rank name).
@@ -110,6 +116,8 @@ class Notification(models.Model):
         return self.read_at is not None
 
     def get_absolute_url(self) -> str:
+        if self.comment_id and self.comment is not None:
+            return self.comment.get_absolute_url()
         if self.answer_id and self.answer is not None:
             return self.answer.get_absolute_url()
         if self.thread_id and self.thread is not None:

@@ -8,6 +8,7 @@ a thread they may not see (notify checks; a thread that becomes private hides wh
 
 from __future__ import annotations
 
+from community import selectors
 from notifications import services
 from notifications.models import Kind
 
@@ -19,17 +20,139 @@ def _title(thread) -> str:
 # --- community ---------------------------------------------------------------------------------
 
 
-def on_answer_posted(sender, *, answer, **kwargs) -> None:
+def on_answer_posted(sender, *, answer, mentioned=(), **kwargs) -> None:
     thread = answer.thread
-    if answer.is_official:
-        return  # escalation.events.staff_replied tells the asker, with the answer itself
-    services.notify(
-        recipient=thread.author,
-        kind=Kind.ANSWER,
+    if not answer.is_official:
+        # An official answer: escalation.events.staff_replied tells the asker, with the answer.
+        services.notify(
+            recipient=thread.author,
+            kind=Kind.ANSWER,
+            thread=thread,
+            answer=answer,
+            actor=answer.author,
+            text=f"{answer.author.name} answered your question “{_title(thread)}”.",
+        )
+    told = {thread.author_id, answer.author_id}
+    _tell_mentioned(mentioned, told, thread=thread, answer=answer, actor=answer.author, where="an answer to")
+    _tell_followers(
+        selectors.thread_follower_ids(thread),
+        told,
         thread=thread,
         answer=answer,
         actor=answer.author,
-        text=f"{answer.author.name} answered your question “{_title(thread)}”.",
+        text=f"{answer.author.name} answered “{_title(thread)}”, a question you follow.",
+        via="thread",
+    )
+
+
+# --- Conversation: comments, mentions, follows -------------------------------------------------
+# Each member hears of one event once, by the most specific kind that applies: a mention, then
+# a comment on their own post or in a conversation they took part in, then a follow. notify()
+# refuses anyone who may not see the thread, so a mention or a follow of a private thread
+# reaches nobody but its author and staff.
+
+
+def _members(ids) -> dict:
+    from django.contrib.auth import get_user_model
+
+    ids = [i for i in ids if i]
+    if not ids:
+        return {}
+    return {u.pk: u for u in get_user_model().objects.filter(pk__in=ids, is_active=True)}
+
+
+def _tell_mentioned(mentioned, told: set, *, thread, actor, where: str, answer=None, comment=None) -> None:
+    for member in mentioned:
+        if member.pk in told:
+            continue
+        told.add(member.pk)
+        services.notify(
+            recipient=member,
+            kind=Kind.MENTION,
+            thread=thread,
+            answer=answer,
+            comment=comment,
+            actor=actor,
+            text=f"{actor.name} mentioned you in {where} “{_title(thread)}”.",
+        )
+
+
+def _tell_followers(ids, told: set, *, thread, actor, text: str, via: str, answer=None, comment=None) -> None:
+    ids = [i for i in ids if i not in told]
+    members = _members(ids)
+    for user_id in ids:
+        told.add(user_id)
+        services.notify(
+            recipient=members.get(user_id),
+            kind=Kind.FOLLOWED,
+            thread=thread,
+            answer=answer,
+            comment=comment,
+            actor=actor,
+            text=text,
+            data={"via": via},
+        )
+
+
+def on_question_asked(sender, *, thread, **kwargs) -> None:
+    """Followers of the category or a tag hear of a new (public) question."""
+    followers = selectors.topic_followers(thread)
+    told = {thread.author_id}
+    for via in ("category", "tag"):
+        where = thread.category.name if via == "category" else "a tag you follow"
+        _tell_followers(
+            [user_id for user_id, how in followers.items() if how == via],
+            told,
+            thread=thread,
+            actor=thread.author,
+            text=f"New question in {where}: “{_title(thread)}”.",
+            via=via,
+        )
+
+
+def on_comment_posted(sender, *, comment, mentioned=(), **kwargs) -> None:
+    thread, answer, actor = comment.thread, comment.answer, comment.author
+    told = {actor.pk}
+    where = "a comment on" if answer is None else "a comment on an answer to"
+    _tell_mentioned(mentioned, told, thread=thread, actor=actor, where=where, answer=answer, comment=comment)
+    post_author_id = answer.author_id if answer is not None else thread.author_id
+    what = "your answer to" if answer is not None else "your question"
+    direct = [post_author_id] + selectors.conversation_member_ids(comment)
+    members = _members([i for i in direct if i not in told])
+    for user_id in direct:
+        if user_id in told:
+            continue
+        told.add(user_id)
+        if user_id == post_author_id:
+            text = f"{actor.name} commented on {what} “{_title(thread)}”."
+        else:
+            text = f"{actor.name} replied in a conversation you're in on “{_title(thread)}”."
+        services.notify(
+            recipient=members.get(user_id),
+            kind=Kind.COMMENT,
+            thread=thread,
+            answer=answer,
+            comment=comment,
+            actor=actor,
+            text=text,
+        )
+    _tell_followers(
+        selectors.thread_follower_ids(thread),
+        told,
+        thread=thread,
+        answer=answer,
+        comment=comment,
+        actor=actor,
+        text=f"{actor.name} commented on “{_title(thread)}”, a question you follow.",
+        via="thread",
+    )
+
+
+def on_comment_edited(sender, *, comment, mentioned=(), **kwargs) -> None:
+    where = "a comment on" if comment.answer_id is None else "a comment on an answer to"
+    _tell_mentioned(
+        mentioned, {comment.author_id}, thread=comment.thread, actor=comment.author, where=where,
+        answer=comment.answer, comment=comment,
     )
 
 
@@ -313,6 +436,9 @@ def connect() -> None:
 
     pairs = [
         (community_events.answer_posted, on_answer_posted),
+        (community_events.question_asked, on_question_asked),
+        (community_events.comment_posted, on_comment_posted),
+        (community_events.comment_edited, on_comment_edited),
         (community_events.solution_accepted, on_solution_accepted),
         (community_events.answer_upvoted, on_answer_upvoted),
         (community_events.question_edited, on_question_edited),

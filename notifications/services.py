@@ -95,6 +95,7 @@ def notify(
     text: str,
     thread=None,
     answer=None,
+    comment=None,
     actor=None,
     group_key: str = "",
     grouped_text: str = "",
@@ -155,6 +156,7 @@ def notify(
             kind=kind,
             thread=thread,
             answer=answer,
+            comment=comment,
             actor=actor,
             text=text,
             data=data or {},
@@ -242,6 +244,34 @@ def read_unsubscribe_token(token: str):
     if user is None:
         return None
     return user, payload["k"]
+
+
+UNFOLLOW_SALT = "notifications.unfollow"
+
+
+def unfollow_token(*, user_id: int, thread_id: int) -> str:
+    """A signed token naming a member and a thread, for "Unfollow this question" in mails."""
+    return signing.dumps({"u": user_id, "t": thread_id}, salt=UNFOLLOW_SALT, compress=False)
+
+
+def read_unfollow_token(token: str):
+    """(user, thread) for a valid token whose thread still exists, else None. The thread is
+    returned whatever its visibility: unfollowing never shows anything of it."""
+    from django.contrib.auth import get_user_model
+
+    from community.models import Thread
+
+    try:
+        payload = signing.loads(token, salt=UNFOLLOW_SALT)
+    except signing.BadSignature:
+        return None
+    if not isinstance(payload, dict):
+        return None
+    user = get_user_model().objects.filter(pk=payload.get("u")).first()
+    thread = Thread.objects.filter(pk=payload.get("t")).first()
+    if user is None or thread is None:
+        return None
+    return user, thread
 
 
 def unsubscribe(*, user, kind: str) -> None:

@@ -10,5 +10,6 @@ urlpatterns = [
     path("notifications/<int:pk>/read/", views.mark_read, name="read"),
     path("notifications/read-all/", views.mark_all_read, name="read_all"),
     path("notifications/unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("notifications/unfollow/<str:token>/", views.unfollow, name="unfollow"),
     path("settings/notifications/", views.notification_settings, name="settings"),
 ]

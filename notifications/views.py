@@ -19,7 +19,7 @@ PAGE_SIZE = 20
 @login_required
 @require_http_methods(["GET"])
 def notification_list(request: HttpRequest) -> HttpResponse:
-    notifications = Notification.objects.shown_to(request.user).select_related("thread", "answer__thread", "recipient")
+    notifications = Notification.objects.shown_to(request.user).select_related("thread", "answer__thread", "comment__thread", "recipient")
     page = Paginator(notifications, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -110,3 +110,26 @@ def _masked(email: str) -> str:
     """Enough of the address for its owner to recognise it, not enough to harvest it."""
     local, _, domain = email.partition("@")
     return f"{local[:1]}…@{domain}" if domain else ""
+
+
+@require_http_methods(["GET", "POST"])
+def unfollow(request: HttpRequest, token: str) -> HttpResponse:
+    """Stop following a question from the link in a "followed" mail, without signing in: the
+    signed token names the member and the thread. GET shows a confirm button (mail scanners
+    open links), POST (CSRF-protected like any form) unfollows. The page names the question
+    only to someone who may still see it."""
+    from community import services as community
+
+    found = services.read_unfollow_token(token)
+    if found is None:
+        return render(request, "notifications/unfollow.html", {"invalid": True}, status=400)
+    member, thread = found
+    context = {
+        "title": thread.title if services.can_see_thread(member, thread) else "",
+        "email": _masked(member.email),
+        "token": token,
+    }
+    if request.method == "POST":
+        community.unfollow(user=member, thread=thread)
+        return render(request, "notifications/unfollow.html", {**context, "done": True})
+    return render(request, "notifications/unfollow.html", context)

@@ -65,6 +65,9 @@ class CachedAnswersNode(template.Node):
             user.is_authenticated,
             bool(context.get("is_staff_viewer")),
             tuple(_viewer_state(answer, user) for answer in shown),
+            # Comments under the answers: the asker's view, who may comment, which comments
+            # the viewer may edit (community.views._conversation_context).
+            context.get("comment_state"),
         )
         key = "fragment:answers:" + hashlib.sha256(repr(parts).encode()).hexdigest()
         html = cache.get(key)

@@ -176,7 +176,7 @@ def test_posting_an_answer_counts_it_sets_first_answer_time_and_sends_answer_pos
     assert thread.first_answer_at.isoformat() == "2026-03-02T09:30:00+00:00"
     assert thread.last_activity_at == thread.first_answer_at
     assert answer.is_official is False
-    assert sent == [{"sender": Answer, "signal": events.answer_posted, "answer": answer}]
+    assert sent == [{"sender": Answer, "signal": events.answer_posted, "answer": answer, "mentioned": []}]
 
 
 def test_the_askers_own_answer_does_not_count_as_a_first_answer(thread, member):

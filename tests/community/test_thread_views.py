@@ -348,7 +348,7 @@ def test_each_htmx_view_names_its_partial_once():
         name: getattr(getattr(views, name), "template_name_htmx", None)
         for name in ("vote", "me_too", "accept", "flag_thread", "flag_answer", "restore_flagged", "remove_flagged")
     } == {
-        "vote": "community/_vote_button.html",
+        "vote": "community/_vote_response.html",
         "me_too": "community/_me_too_button.html",
         "accept": "community/_answers.html",
         "flag_thread": "community/_flag_form.html",

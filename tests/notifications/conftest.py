@@ -75,6 +75,19 @@ def trigger(kind: str, recipient, category, capture) -> None:
             escalation.notify_staff_of_new_tickets()
     elif kind in (Kind.EXPERT_OFFER, Kind.EXPERT, Kind.SESSION, Kind.EXPERTS_STAFF):
         _trigger_experts(kind, recipient, category, capture)
+    elif kind == Kind.COMMENT:
+        thread = ask(recipient, category)
+        with capture(execute=True):
+            community.post_comment(author=UserFactory(), thread=thread, body="Which version are you on?")
+    elif kind == Kind.MENTION:
+        thread = ask(UserFactory(), category)
+        with capture(execute=True):
+            community.post_comment(author=UserFactory(), thread=thread, body=f"@{recipient.username} had this last week")
+    elif kind == Kind.FOLLOWED:
+        thread = ask(UserFactory(), category)
+        community.follow(user=recipient, thread=thread)
+        with capture(execute=True):
+            answer(UserFactory(), thread)
     else:  # pragma: no cover
         raise AssertionError(kind)
 

@@ -61,6 +61,9 @@ class World:
     claim: Any = None
     session: Any = None
     batch: Any = None
+    public_comment: Any = None  # asker's comment under their public answer
+    private_comment: Any = None  # asker's comment under their private question
+
     macro: Any = None  # a saved reply staff shared
 
     def user(self, role: str):
@@ -120,6 +123,14 @@ def build_world() -> World:
 
     manager = UserFactory(username="keeper", display_name="Keeper")
     manager.groups.add(Group.objects.get(name="Community managers"))
+    # --- Conversation (comments, follows)
+    public_comment = services.post_comment(
+        author=asker, thread=public_thread, answer=public_answer, body="Which version are you on, @other?"
+    )
+    private_comment = services.post_comment(
+        author=asker, thread=private_thread, body="The marmalade walrus charge shows twice, @other."
+    )
+    services.follow(user=other, category=category)
     from escalation.macros import create_macro
 
     macro = create_macro(staff=staff, title="Refund on its way", body="Hi {asker_name}, the refund is on its way.",
@@ -145,6 +156,8 @@ def build_world() -> World:
         note=note,
         channel=channel,
         api_token=api_token,
+        public_comment=public_comment,
+        private_comment=private_comment,
     )
 
 
@@ -204,6 +217,8 @@ Q = lambda w: {"pk": w.private_thread.pk}  # noqa: E731
 PA = lambda w: {"pk": w.public_answer.pk}  # noqa: E731
 QA = lambda w: {"pk": w.private_answer.pk}  # noqa: E731
 T = lambda w: {"pk": w.ticket.pk}  # noqa: E731
+PC = lambda w: {"pk": w.public_comment.pk}  # noqa: E731
+QC = lambda w: {"pk": w.private_comment.pk}  # noqa: E731
 NONE = lambda w: {}  # noqa: E731
 SESSION = lambda w: {"pk": w.session.pk}  # noqa: E731
 EXPERT = lambda w: {"pk": w.expert.pk}  # noqa: E731
@@ -237,6 +252,12 @@ def _unsubscribe_token(user) -> str:
     from notifications.services import unsubscribe_token
 
     return unsubscribe_token(user_id=user.pk, kind=Kind.values[0])
+
+
+def _unfollow_token(user, thread) -> str:
+    from notifications.services import unfollow_token
+
+    return unfollow_token(user_id=user.pk, thread_id=thread.pk)
 
 
 ROUTES: dict[str, list[Variant]] = {
@@ -342,6 +363,32 @@ ROUTES: dict[str, list[Variant]] = {
         Variant(lambda w: {"token": "not-a-signed-token"}, "public", expect={r: {400} for r in ROLES}),
     ],
     "notifications:settings": [Variant(NONE, "member")],
+    "notifications:unfollow": [
+        Variant(lambda w: {"token": _unfollow_token(w.other, w.public_thread)}, "public"),
+        # The token names the private thread, but its page never shows its title to outsiders.
+        Variant(lambda w: {"token": _unfollow_token(w.other, w.private_thread)}, "public"),
+        Variant(lambda w: {"token": "not-a-signed-token"}, "public", expect={r: {400} for r in ROLES}),
+    ],
+    # --- Conversation: comments, following, @mentions, live thread pages
+    "community:thread_live": [
+        Variant(P, "public", query="v=0&a=0&c=0"),
+        Variant(Q, "owner", query="v=0&a=0&c=0"),
+    ],
+    "community:thread_refresh": [Variant(P, "public"), Variant(Q, "owner")],
+    "community:comment_thread": [Variant(P, "action"), Variant(Q, "action", outsiders=PRIVATE)],
+    "community:comment_answer": [Variant(PA, "action"), Variant(QA, "action", outsiders=PRIVATE)],
+    "community:edit_comment": [
+        Variant(PC, "member", expect={"other": {403}}),  # the public comment is asker's
+        Variant(QC, "owner", outsiders=PRIVATE),
+    ],
+    "community:delete_comment": [
+        Variant(PC, "action", outsiders=("anonymous", "other"), refused_with_redirect=True),
+        Variant(QC, "action", outsiders=PRIVATE),
+    ],
+    "community:follow_thread": [Variant(P, "action"), Variant(Q, "action", outsiders=PRIVATE)],
+    "community:follow_category": [Variant(lambda w: {"slug": w.category.slug}, "action")],
+    "community:follow_tag": [Variant(lambda w: {"tag": "sync"}, "action")],
+    "community:mention_suggestions": [Variant(NONE, "member", query="q=ot"), Variant(NONE, "member", query="q=%40as")],
     # --- reports (the deflection report)
     "reports:report": [Variant(NONE, "staff"), Variant(NONE, "staff", query="days=7")],
     "reports:csv": [Variant(NONE, "staff")],
