@@ -21,6 +21,17 @@ class SignupForm(forms.Form):
 
 class ProfileForm(forms.Form):
     display_name = forms.CharField(label="Display name", max_length=60, required=False)
+    time_zone = forms.ChoiceField(
+        label="Time zone",
+        required=False,
+        help_text="Times on the site are shown in this zone.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        from accounts import timezones
+
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].choices = [("", "Same as my browser")] + timezones.choices()
 
     def clean_display_name(self) -> str:
         return " ".join(self.cleaned_data["display_name"].split())

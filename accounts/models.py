@@ -21,6 +21,12 @@ class User(AbstractUser):
         help_text="Shown next to your questions and answers. Defaults to your username.",
     )
     points = models.IntegerField(default=0, editable=False)
+    time_zone = models.CharField(
+        "time zone",
+        max_length=64,
+        blank=True,
+        help_text="Times on the site are shown in this zone. Empty: your browser's.",
+    )
 
     class Meta:
         indexes = [models.Index(fields=["-points"], name="user_points_desc")]

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import services
 from accounts.forms import ProfileForm
@@ -32,8 +32,23 @@ def edit_profile(request: HttpRequest) -> HttpResponse:
         form = ProfileForm(request.POST)
         if form.is_valid():
             services.update_profile(user=request.user, display_name=form.cleaned_data["display_name"])
+            services.set_time_zone(user=request.user, time_zone=form.cleaned_data["time_zone"])
             messages.success(request, "Your profile was saved.")
             return redirect(request.user.get_absolute_url())
     else:
-        form = ProfileForm(initial={"display_name": request.user.display_name})
+        form = ProfileForm(initial={"display_name": request.user.display_name, "time_zone": request.user.time_zone})
     return render(request, "accounts/edit_profile.html", {"form": form})
+
+
+@require_POST
+def browser_time_zone(request: HttpRequest) -> HttpResponse:
+    """The browser reports its zone (site.js, once): saved for a member who has none yet.
+    Signed-out visitors need nothing saved: the ``tz`` cookie already carries it. 204."""
+    from django.core.exceptions import ValidationError
+
+    if request.user.is_authenticated:
+        try:
+            services.set_time_zone(user=request.user, time_zone=request.POST.get("tz", ""), only_if_unset=True)
+        except ValidationError as exc:
+            return HttpResponse(" ".join(exc.messages), status=400, content_type="text/plain")
+    return HttpResponse(status=204)

@@ -22,6 +22,7 @@ Thread.version goes up on every change to what the thread page shows.
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -173,6 +174,7 @@ def ask_question(
     )
     if tags:
         thread.tags.set(tags)
+    _attach_images(user=author, html=body_html, thread=thread)
     thread.detected_private_data = detected
     events.question_asked.send(sender=Thread, thread=thread)
     return thread
@@ -212,6 +214,7 @@ def edit_question(
         fields.update(
             title=title, slug=slugify(title)[:160] or "question", body=body, body_html=body_html, edited_at=now
         )
+        _attach_images(user=user, html=body_html, thread=thread)
     if became_private:
         fields.update(
             is_private=True,
@@ -267,6 +270,7 @@ def post_answer(*, author, thread: Thread, body: str) -> Answer:
         is_official=bool(author.is_staff),
         created_at=now,
     )
+    _attach_images(user=author, html=body_html, thread=thread, answer=answer)
     changes = {"answer_count": F("answer_count") + 1, "last_activity_at": now}
     if thread.first_answer_at is None and author.pk != thread.author_id:
         changes["first_answer_at"] = now
@@ -291,6 +295,7 @@ def edit_answer(*, user, answer: Answer, body: str) -> Answer:
     answer.body_html = body_html
     answer.edited_at = timezone.now()
     answer.save(update_fields=["body", "body_html", "edited_at"])
+    _attach_images(user=user, html=body_html, thread=thread, answer=answer)
     _bump_thread(thread)
     events.answer_edited.send(sender=Answer, answer=answer)
     return answer
@@ -622,3 +627,71 @@ def remove_post(*, user, post: Thread | Answer) -> Thread | Answer:
         post = thread
     events.post_removed.send(sender=model, post=post, by=user)
     return post
+
+
+# --- Images ---------------------------------------------------------------------------------
+# A screenshot is uploaded before the post that shows it exists (pasted into a new question):
+# it is stored as the uploader's pending Image and attached to the post when the post is saved
+# (ask_question, edit_question, post_answer, edit_answer call _attach_images). From then on it
+# is visible to exactly those who may see that post (Image.objects.visible_to).
+
+
+def upload_image(*, user, data: bytes, name: str = "") -> "Image":
+    """Check, re-encode (community.images) and store an upload as ``user``'s pending image.
+
+    Raises ValidationError with a message for the member: not an image we accept, too big,
+    too many pixels, or over IMAGE_UPLOADS_PER_HOUR (code "rate_limited"). The file is written
+    through Django's default storage under a random name; nothing serves that storage
+    directly. ``image.name_had_account_data`` says the file name was replaced.
+    """
+    from django.conf import settings
+    from django.core.files.base import ContentFile
+
+    from community import images
+    from community.models import Image
+
+    if user is None or not user.is_authenticated or not user.is_active:
+        raise PermissionDenied("Sign in to add images.")
+    per_hour = int(getattr(settings, "IMAGE_UPLOADS_PER_HOUR", 30))
+    since = timezone.now() - timezone.timedelta(hours=1)
+    if Image.objects.filter(uploader=user, created_at__gte=since).count() >= per_hour:
+        raise ValidationError(
+            f"You have added {per_hour} images in the last hour, the most we allow. Try again later.",
+            code="rate_limited",
+        )
+    processed = images.process(data, name)
+    key = secrets.token_urlsafe(16)
+    image = Image(
+        key=key,
+        uploader=user,
+        name=processed.name,
+        content_type=processed.content_type,
+        width=processed.width,
+        height=processed.height,
+        size=len(processed.data),
+        created_at=timezone.now(),
+    )
+    # The stored name is random too: a storage listing or a bucket URL tells nothing.
+    image.file.save(f"{secrets.token_hex(16)}.{images.EXTENSIONS[processed.format]}", ContentFile(processed.data), save=False)
+    try:
+        image.save()
+    except Exception:
+        image.file.delete(save=False)
+        raise
+    image.name_had_account_data = processed.name_had_account_data
+    return image
+
+
+def _attach_images(*, user, html: str, thread: Thread, answer: Answer | None = None) -> int:
+    """Attach ``user``'s pending images that ``html`` (a post's rendered body) shows to the
+    post. Images of other members, or already attached elsewhere, are left as they are: they
+    keep following their own post's visibility. Returns how many were attached."""
+    from community.markdown import image_keys
+    from community.models import Image
+
+    keys = image_keys(html)
+    if not keys:
+        return 0
+    return Image.objects.pending_for(user).filter(key__in=keys).update(
+        thread=thread, answer=answer, attached_at=timezone.now()
+    )
