@@ -12,6 +12,7 @@ from __future__ import annotations
 import zoneinfo
 from datetime import datetime, timedelta
 from functools import lru_cache
+from urllib.parse import unquote
 
 from django.utils import timezone
 
@@ -28,7 +29,7 @@ def _available() -> frozenset[str]:
 
 def valid(name: str | None) -> str:
     """``name`` when it is an IANA zone we know (e.g. "Europe/Paris"), else ""."""
-    name = (name or "").strip()[:MAX_LENGTH]
+    name = unquote((name or "")[: MAX_LENGTH * 3]).strip()
     return name if name in _available() else ""
 
 

@@ -127,6 +127,7 @@ ALLOWED_ATTRIBUTES = {
     "th": {"style"},
     "td": {"style"},
     "code": {"class"},
+    "pre": {"tabindex"},
     "span": {"class"},
 }
 URL_SCHEMES = {"http", "https", "mailto"}
@@ -146,6 +147,8 @@ def _keep_attribute(tag: str, attribute: str, value: str) -> str | None:
         return value if value in {"text-align:left", "text-align:center", "text-align:right"} else None
     if attribute == "class":
         return _keep_class(tag, value)
+    if attribute == "tabindex":
+        return "0" if tag == "pre" and value == "0" else None
     if tag == "img" and attribute == "src":
         if IMAGE_PATH_RE.match(value):
             return value
@@ -167,7 +170,8 @@ def sanitize(html: str) -> str:
 
 def render(source: str) -> str:
     """Sanitized HTML for this Markdown source (safe to mark safe in a template)."""
-    return sanitize(_md.render(source or ""))
+    # A code block wider than the screen scrolls: tabindex lets keyboard users scroll it too.
+    return sanitize(_md.render(source or "").replace("<pre>", '<pre tabindex="0">'))
 
 
 def image_keys(html: str) -> list[str]:

@@ -3,13 +3,13 @@
   "use strict";
   // Close the member menu when clicking elsewhere or pressing Escape.
   document.addEventListener("click", function (event) {
-    document.querySelectorAll("details.member-menu[open]").forEach(function (menu) {
+    document.querySelectorAll("details.member-menu[open], details.phone-menu[open]").forEach(function (menu) {
       if (!menu.contains(event.target)) menu.removeAttribute("open");
     });
   });
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Escape") return;
-    document.querySelectorAll("details.member-menu[open]").forEach(function (menu) {
+    document.querySelectorAll("details.member-menu[open], details.phone-menu[open]").forEach(function (menu) {
       menu.removeAttribute("open");
       menu.querySelector("summary").focus();
     });
@@ -38,7 +38,7 @@ document.addEventListener("htmx:beforeSwap", function (event) {
   if (browserZone) {
     var current = (document.cookie.match(/(?:^|;\s*)tz=([^;]*)/) || [])[1];
     if (decodeURIComponent(current || "") !== browserZone) {
-      document.cookie = "tz=" + encodeURIComponent(browserZone) + "; path=/; max-age=31536000; SameSite=Lax" +
+      document.cookie = "tz=" + browserZone.replace(/[^A-Za-z0-9_+\/-]/g, "") + "; path=/; max-age=31536000; SameSite=Lax" +
         (location.protocol === "https:" ? "; Secure" : "");
     }
     var saveUrl = document.body && document.body.dataset.tzSaveUrl;

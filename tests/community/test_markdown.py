@@ -26,7 +26,7 @@ def test_markdown_renders_emphasis_lists_quotes_and_code():
     assert "<ul>\n<li>one</li>" in html
     assert "<blockquote>" in html
     # Fenced code with a language is highlighted on the server (Pygments classes).
-    assert '<pre><code class="language-python"><span class="nb">print</span>' in html
+    assert '<pre tabindex="0"><code class="language-python"><span class="nb">print</span>' in html
     assert '<span class="o">&lt;</span>' in html
 
 
@@ -109,7 +109,7 @@ def test_a_long_run_of_url_like_text_renders_quickly():
 
 
 def test_unknown_or_missing_languages_are_shown_plain():
-    assert render("```nosuchlang\nx = 1\n```") == '<pre><code class="language-nosuchlang">x = 1\n</code></pre>\n'
+    assert render("```nosuchlang\nx = 1\n```") == '<pre tabindex="0"><code class="language-nosuchlang">x = 1\n</code></pre>\n'
     assert "<span" not in render("```\nx = 1\n```")
 
 
