@@ -695,3 +695,21 @@ def _attach_images(*, user, html: str, thread: Thread, answer: Answer | None = N
     return Image.objects.pending_for(user).filter(key__in=keys).update(
         thread=thread, answer=answer, attached_at=timezone.now()
     )
+
+
+def delete_stale_uploads(*, older_than_hours: int = 24) -> int:
+    """Delete pending images (uploaded, never shown in a saved post) older than
+    ``older_than_hours``, files included: a draft abandoned for a day keeps nothing stored.
+    Run by beat (community.tasks.delete_stale_uploads). Returns how many were deleted."""
+    from community.models import Image
+
+    cutoff = timezone.now() - timezone.timedelta(hours=older_than_hours)
+    deleted = 0
+    for image in Image.objects.filter(thread__isnull=True, created_at__lt=cutoff).iterator():
+        with transaction.atomic():
+            # Attached since it was read? Then it stays.
+            if not Image.objects.filter(pk=image.pk, thread__isnull=True).delete()[0]:
+                continue
+        image.file.delete(save=False)
+        deleted += 1
+    return deleted

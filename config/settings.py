@@ -312,3 +312,7 @@ IMAGE_MAX_SIDE = env.int("IMAGE_MAX_SIDE", default=2560)
 IMAGE_UPLOADS_PER_HOUR = env.int("IMAGE_UPLOADS_PER_HOUR", default=30)
 MIDDLEWARE.append("accounts.middleware.TimezoneMiddleware")
 TEMPLATES[0]["OPTIONS"]["builtins"] = ["accounts.templatetags.dates"]
+CELERY_BEAT_SCHEDULE["community-stale-uploads"] = {
+    "task": "community.tasks.delete_stale_uploads",
+    "schedule": 60.0 * 60,
+}

@@ -309,3 +309,25 @@ def test_a_second_member_sees_nothing_of_anothers_uploads_count(member):
     other = UserFactory()
     _image_for(member)
     assert Image.objects.visible_to(other).count() == 0
+
+
+def test_uploads_never_put_in_a_post_are_deleted_after_a_day(member, category):
+    import time_machine
+    from django.utils import timezone
+
+    from community.tasks import delete_stale_uploads
+
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        abandoned = _image_for(member)
+        used = _image_for(member)
+        _ask(member, category, f"![x]({used.get_absolute_url()})")
+    storage, path = abandoned.file.storage, abandoned.file.name
+    assert storage.exists(path)
+    with time_machine.travel(start + timezone.timedelta(hours=23), tick=False):
+        assert delete_stale_uploads() == 0
+    with time_machine.travel(start + timezone.timedelta(hours=25), tick=False):
+        fresh = _image_for(member)
+        assert delete_stale_uploads() == 1
+    assert not storage.exists(path)
+    assert set(Image.objects.values_list("pk", flat=True)) == {used.pk, fresh.pk}
