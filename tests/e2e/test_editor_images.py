@@ -330,11 +330,11 @@ def test_on_a_phone_the_header_is_one_row_with_one_ask_button_and_the_first_ques
         name = "home-phone-header" if who is None else "home-phone-member"
         page.screenshot(path=str(_artifacts() / f"{name}.png"))
         page.get_by_text("Menu", exact=True).click()
-        expect(page.get_by_role("searchbox", name="Search questions")).to_be_visible()
+        expect(page.get_by_role("searchbox", name="Find a question")).to_be_visible()
         expect(page.get_by_role("link", name="Sign in" if who is None else "Your profile")).to_be_visible()
         page.screenshot(path=str(_artifacts() / f"{name}-menu.png"))
-        page.get_by_role("searchbox", name="Search questions").fill("invoice")
-        page.get_by_role("searchbox", name="Search questions").press("Enter")
+        page.get_by_role("searchbox", name="Find a question").fill("invoice")
+        page.get_by_role("searchbox", name="Find a question").press("Enter")
         expect(page).to_have_url(re.compile(r"/search/\?q=invoice"))
         context.close()
 
