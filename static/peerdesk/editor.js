@@ -238,6 +238,16 @@
       if (button.dataset.md === "image") fileInput.click();
       else ACTIONS[button.dataset.md](textarea);
     });
+    // Arrow keys move between the toolbar's buttons (the ARIA toolbar pattern).
+    toolbar.addEventListener("keydown", function (event) {
+      if (event.key !== "ArrowRight" && event.key !== "ArrowLeft") return;
+      var buttons = Array.prototype.slice.call(toolbar.querySelectorAll("button"));
+      var index = buttons.indexOf(document.activeElement);
+      if (index < 0) return;
+      event.preventDefault();
+      var next = (index + (event.key === "ArrowRight" ? 1 : buttons.length - 1)) % buttons.length;
+      buttons[next].focus();
+    });
     fileInput.addEventListener("change", function () {
       imageFiles(fileInput.files).forEach(function (file) { upload(editor, textarea, file); });
       fileInput.value = "";

@@ -331,3 +331,17 @@ def test_uploads_never_put_in_a_post_are_deleted_after_a_day(member, category):
         assert delete_stale_uploads() == 1
     assert not storage.exists(path)
     assert set(Image.objects.values_list("pk", flat=True)) == {used.pk, fresh.pk}
+
+
+@pytest.mark.parametrize("count", [1, 12])
+def test_pages_with_images_cost_the_same_queries_whatever_their_number(member, other_member, category, count, django_assert_max_num_queries):
+    shots = [_image_for(member) for _ in range(count)]
+    body = "\n\n".join(f"![shot {n}]({image.get_absolute_url()})" for n, image in enumerate(shots))
+    thread = _ask(member, category, body, is_private=True)
+    client = _client(member)
+    with django_assert_max_num_queries(25):
+        html = client.get(thread.get_absolute_url()).content.decode()
+    assert html.count("<img src=\"/images/") == count
+    # One image: the session, the user and one visibility query, however many images exist.
+    with django_assert_max_num_queries(4):
+        assert client.get(shots[-1].get_absolute_url()).status_code == 200
