@@ -51,8 +51,9 @@ run: $(STAMP)
 
 # The whole suite, in parallel (one database and one Redis database per worker): PostgreSQL
 # and Redis when DATABASE_URL / REDIS_URL are set, else SQLite. PYTEST_ARGS adds options.
-test: $(DEV_STAMP)
-	$(PY) -m pytest $(PYTEST_ARGS)
+JOBS ?= auto
+test: check-lock $(DEV_STAMP)
+	$(PY) -m pytest -n $(JOBS) $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) $(TOOLS) var staticfiles artifacts

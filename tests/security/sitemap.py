@@ -169,6 +169,8 @@ def _unsubscribe_token(user) -> str:
 
 ROUTES: dict[str, list[Variant]] = {
     # --- community
+    # --- the site itself
+    "favicon": [Variant(NONE, "public", expect={r: {301} for r in ROLES})],
     "community:home": [Variant(NONE, "public"), Variant(NONE, "public", query="show=unanswered&sort=new")],
     "community:thread": [
         Variant(lambda w: {"pk": w.public_thread.pk, "slug": w.public_thread.slug}, "public"),
