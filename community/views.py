@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from community import permissions, privacy, services
@@ -685,15 +686,43 @@ def _upload_refusal(message: str, status: int) -> HttpResponse:
     return JsonResponse({"error": message}, status=status)
 
 
-@member_required
-@require_POST
+class _UploadSizeLimit:
+    """An upload handler, first in line, that stops reading an upload once it passes the
+    limit (a chunked request has no Content-Length to judge it by beforehand)."""
+
+    def __init__(self, limit: int):
+        from django.core.files.uploadhandler import FileUploadHandler
+
+        self.limit = limit
+        self.exceeded = False
+        self.received = 0
+        outer = self
+
+        class Handler(FileUploadHandler):
+            def receive_data_chunk(self, raw_data, start):
+                from django.core.files.uploadhandler import StopUpload
+
+                outer.received = start + len(raw_data)
+                if outer.received > outer.limit:
+                    outer.exceeded = True
+                    raise StopUpload(connection_reset=False)
+                return raw_data
+
+            def file_complete(self, file_size):
+                return None
+
+        self.handler = Handler
+
+
+@csrf_exempt
 def upload_image(request: HttpRequest) -> HttpResponse:
     """Store a screenshot (pasted, dropped or picked in the editor) as the member's pending
     image and answer JSON: its URL and the Markdown to insert. Refusals are JSON with a
-    message the editor shows: 413 too big (judged from Content-Length before the body is read),
-    400 not an accepted image, 429 too many uploads."""
-    from django.http import JsonResponse
+    message the editor shows: 413 too big, 400 not an accepted image, 429 too many uploads.
 
+    The size is judged before anything reads the body: from Content-Length, then chunk by chunk
+    by an upload handler put first in line. That has to happen before the CSRF check (which
+    reads the form), so the CSRF check is applied inside, by csrf_protect."""
     from community import images
 
     limit = images.max_bytes()
@@ -702,8 +731,25 @@ def upload_image(request: HttpRequest) -> HttpResponse:
     except ValueError:
         declared = 0
     # The multipart envelope adds a little; anything past a generous margin is refused unread.
-    if declared > limit + 64 * 1024:
+    if request.method == "POST" and declared > limit + 64 * 1024:
         return _upload_refusal(images.too_big_message(declared), 413)
+    size_limit = _UploadSizeLimit(limit)
+    request.upload_handlers.insert(0, size_limit.handler(request))
+    return _receive_image(request, size_limit=size_limit)
+
+
+@csrf_protect
+@member_required
+@require_POST
+def _receive_image(request: HttpRequest, *, size_limit: _UploadSizeLimit) -> HttpResponse:
+    from django.http import JsonResponse
+
+    from community import images
+
+    limit = images.max_bytes()
+    request.FILES  # noqa: B018 -- reads the body through the size-limited handlers
+    if size_limit.exceeded:
+        return _upload_refusal(images.too_big_message(), 413)
     upload = request.FILES.get("image")
     if upload is None:
         return _upload_refusal("Choose an image file to add.", 400)

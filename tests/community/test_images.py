@@ -345,3 +345,20 @@ def test_pages_with_images_cost_the_same_queries_whatever_their_number(member, o
     # One image: the session, the user and one visibility query, however many images exist.
     with django_assert_max_num_queries(4):
         assert client.get(shots[-1].get_absolute_url()).status_code == 200
+
+
+def test_an_upload_over_the_limit_is_stopped_while_it_is_read(asker_client, settings):
+    # Within the Content-Length margin, so the upload handler is what stops it.
+    settings.IMAGE_MAX_BYTES = 100_000
+    response = upload(asker_client, png() + b"\x00" * 120_000, "padded.png")
+    assert response.status_code == 413
+    assert response.json()["error"].startswith("Images can be at most")
+    assert not Image.objects.exists()
+
+
+def test_uploads_still_need_the_csrf_token(member):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(member)
+    response = upload(client, png())
+    assert response.status_code == 403
+    assert not Image.objects.exists()
