@@ -71,12 +71,15 @@ def safe_name(original: str, fmt: str) -> tuple[str, bool]:
     """A file name safe in a URL and a header: ASCII letters, digits, dot, dash, underscore,
     at most NAME_MAX_LENGTH characters, the extension of the stored format. A name carrying
     account data (community.privacy) becomes "screenshot": it is shown next to the image."""
-    stem = (original or "")[:200].rsplit(".", 1)[0]
-    had_account_data = bool(privacy.detect(stem))
+    original_stem = (original or "")[:200].rsplit(".", 1)[0]
+    stem = unicodedata.normalize("NFKD", original_stem).encode("ascii", "ignore").decode()
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "-", stem).strip("-_")[: NAME_MAX_LENGTH - 5] or "screenshot"
+    # Checked as written, as made safe ("4111.1111..." becomes "4111-1111...") and as the alt
+    # text the editor makes of it (dashes to spaces).
+    alt = stem.replace("-", " ").replace("_", " ")
+    had_account_data = any(privacy.detect(text) for text in (original_stem, stem, alt))
     if had_account_data:
         stem = "screenshot"
-    stem = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode()
-    stem = re.sub(r"[^A-Za-z0-9_-]+", "-", stem).strip("-_")[: NAME_MAX_LENGTH - 5] or "screenshot"
     return f"{stem}.{EXTENSIONS[fmt]}", had_account_data
 
 

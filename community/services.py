@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import string
 from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -660,7 +661,9 @@ def upload_image(*, user, data: bytes, name: str = "") -> "Image":
             code="rate_limited",
         )
     processed = images.process(data, name)
-    key = secrets.token_urlsafe(16)
+    # Letters only (131 bits): a key with digits could look like an IBAN or a card number to
+    # community.privacy and make the question that shows it private.
+    key = "".join(secrets.choice(string.ascii_letters) for _ in range(23))
     image = Image(
         key=key,
         uploader=user,

@@ -362,3 +362,17 @@ def test_uploads_still_need_the_csrf_token(member):
     response = upload(client, png())
     assert response.status_code == 403
     assert not Image.objects.exists()
+
+
+def test_image_urls_never_look_like_account_data(member):
+    from community import privacy
+
+    for _ in range(100):
+        image = services.upload_image(user=member, data=png(), name="shot.png")
+        assert not privacy.detect(f"![shot]({image.get_absolute_url()})"), image.key
+        Image.objects.filter(pk=image.pk).delete()
+
+
+def test_a_file_name_that_becomes_a_card_number_once_made_safe_is_replaced():
+    assert images.safe_name("4111.1111.1111.1111.png", "PNG") == ("screenshot.png", True)
+    assert images.safe_name("DE89370400440532013000.png", "PNG") == ("screenshot.png", True)
