@@ -364,7 +364,13 @@ def test_new_pages_pass_axe_in_light_and_dark_on_desktop_and_phone(browser, live
     context, page = _signed_in_page(browser, live_server.url, asker)
     state = context.storage_state()
     context.close()
+    context, page = _signed_in_page(browser, live_server.url, StaffFactory())
+    staff_state = context.storage_state()
+    context.close()
     pages = {
+        "staff-queue": ("/staff/queue/", staff_state),
+        "staff-report": ("/staff/report/", staff_state),
+        "notifications": ("/notifications/", state),
         "home": ("/", None),
         "thread-code": (thread.get_absolute_url(), None),
         "ask-editor": ("/ask/", state),
