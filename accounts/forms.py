@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
-from accounts import services
+from accounts import hooks, services
 
 
 class SignupForm(forms.Form):
@@ -16,7 +16,11 @@ class SignupForm(forms.Form):
     )
 
     def signup(self, request, user) -> None:
-        services.update_profile(user=user, display_name=self.cleaned_data.get("display_name", ""))
+        user = services.update_profile(user=user, display_name=self.cleaned_data.get("display_name", ""))
+        if user.masked_findings:
+            from django.contrib import messages
+
+            messages.warning(request, hooks.explain(user.masked_findings, where="display name"))
 
 
 class ProfileForm(forms.Form):

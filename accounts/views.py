@@ -4,9 +4,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import services
+from accounts import hooks, services
 from accounts.forms import ProfileForm
 from accounts.models import User
 from accounts.profile import panels
@@ -27,12 +28,15 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@sensitive_post_parameters("display_name")
 def edit_profile(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = ProfileForm(request.POST)
         if form.is_valid():
-            services.update_profile(user=request.user, display_name=form.cleaned_data["display_name"])
+            user = services.update_profile(user=request.user, display_name=form.cleaned_data["display_name"])
             services.set_time_zone(user=request.user, time_zone=form.cleaned_data["time_zone"])
+            if user.masked_findings:
+                messages.warning(request, hooks.explain(user.masked_findings, where="display name"))
             messages.success(request, "Your profile was saved.")
             return redirect(request.user.get_absolute_url())
     else:

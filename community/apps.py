@@ -10,3 +10,13 @@ class CommunityConfig(AppConfig):
         from community import pagecache
 
         pagecache.connect()
+
+        # accounts can't import community: it masks display names through this hook.
+        from accounts.hooks import register_text_masker
+        from community import privacy
+
+        def mask(text: str, *, max_chars: int):
+            result = privacy.mask_account_data(text, max_chars=max_chars)
+            return result.text, list(result.findings)
+
+        register_text_masker(mask, explain=privacy.explain)

@@ -62,9 +62,11 @@ class QuestionForm(forms.Form):
         return " ".join(self.cleaned_data["title"].split())
 
     def detected_private_data(self) -> list[str]:
-        """The kinds of account data in the title and body (after is_valid())."""
+        """The kinds of account data in the title and body (after is_valid(), so both are
+        bounded by the fields' max_length)."""
         data = getattr(self, "cleaned_data", {})
-        return privacy.detect(f"{data.get('title', '')}\n{data.get('body', '')}")
+        _title, _body, findings = services.mask_question(title=data.get("title", ""), body=data.get("body", ""))
+        return privacy.kinds_of(findings)
 
 
 class AnswerForm(forms.Form):

@@ -64,6 +64,9 @@ def clean_tags(tags: Iterable[str] | str) -> list[str]:
             raise ValidationError(f"Tag “{tag[:TAG_MAX_LENGTH]}…” is too long: at most {TAG_MAX_LENGTH} characters.")
         if not _TAG_RE.match(tag):
             raise ValidationError(f"Tag “{tag}” may use only letters, digits, dashes, dots, + and #.")
+        if privacy.mask_account_data(tag, max_chars=TAG_MAX_LENGTH).changed:
+            # A tag is shown on public lists and can't hold a mask: refuse it instead.
+            raise ValidationError("A tag can't be a card or account number: remove it, our staff don't need it.")
         if tag not in cleaned:
             cleaned.append(tag)
     if len(cleaned) > MAX_TAGS:
@@ -87,6 +90,22 @@ def _clean_body(body: str, *, min_length: int = 1, what: str = "question") -> st
     if len(body) > BODY_MAX_LENGTH:
         raise ValidationError(f"Keep the {what} under {BODY_MAX_LENGTH:,} characters.")
     return body
+
+
+def _mask(text: str, *, max_chars: int) -> privacy.MaskResult:
+    """``text`` (already bounded to ``max_chars`` by its _clean_* function) with its account
+    data masked (community.privacy): what a service stores instead of what was typed."""
+    try:
+        return privacy.mask_account_data(text, max_chars=max_chars)
+    except privacy.TextTooLong as exc:
+        raise ValidationError(str(exc)) from None
+
+
+def mask_question(*, title: str, body: str) -> tuple[str, str, list[privacy.Finding]]:
+    """The question's title and body with account data masked, and what was masked."""
+    masked_title = _mask(title, max_chars=TITLE_MAX_LENGTH)
+    masked_body = _mask(body, max_chars=BODY_MAX_LENGTH)
+    return masked_title.text, masked_body.text, privacy.merge(masked_title, masked_body)
 
 
 def _count_links(html: str) -> int:
@@ -140,20 +159,22 @@ def ask_question(
 ) -> Thread:
     """Post a question and send question_asked.
 
-    Account data in the title or body (community.privacy) makes the thread private before it
-    is first written, so a private thread is never public, not even for a moment. The found
-    kinds are on ``thread.detected_private_data`` for the page to tell the author.
+    Account data in the title or body (community.privacy) is masked before anything is
+    written or rendered, so the full number never reaches the database, the search column,
+    the page cache, a notification or a mail; and it makes the thread private before it is
+    first written, so a private thread is never public, not even for a moment. The found kinds
+    are on ``thread.detected_private_data`` and the findings (with their masks) on
+    ``thread.masked_findings``, for the page to tell the author.
     """
     if author is None or not author.is_authenticated:
         raise PermissionDenied("Sign in to ask a question.")
     if category is None:
         raise ValidationError("Choose a category.")
-    title = _clean_title(title)
-    body = _clean_body(body)
+    title, body, findings = mask_question(title=_clean_title(title), body=_clean_body(body))
     tags = clean_tags(tags)
     body_html = render(body)
     _check_posting_rate(user=author, kind="question", body_html=body_html)
-    detected = privacy.detect(f"{title}\n{body}")
+    detected = privacy.kinds_of(findings)
     if is_private:
         reason = Thread.PrivateReason.AUTHOR
     elif detected:
@@ -177,6 +198,7 @@ def ask_question(
         thread.tags.set(tags)
     _attach_images(user=author, html=body_html, thread=thread)
     thread.detected_private_data = detected
+    thread.masked_findings = findings
     events.question_asked.send(sender=Thread, thread=thread)
     return thread
 
@@ -193,16 +215,16 @@ def edit_question(
 ) -> Thread:
     """Change a question's text (and tags), keeping the previous text as a Revision.
 
-    Detection runs again on the new text; an edit can make a thread private (ticking the box
-    or detected data) but never public again. Locks the thread. Sends question_edited with
-    ``became_private``.
+    The new text is masked as in ask_question (``thread.masked_findings``); the old text
+    kept as a Revision was masked when it was saved. An edit can make a thread private
+    (ticking the box or detected data) but never public again. Locks the thread. Sends
+    question_edited with ``became_private``.
     """
     thread = _lock_thread(thread.pk)
     permissions.check_can_edit_post(user, thread)
-    title = _clean_title(title)
-    body = _clean_body(body)
+    title, body, findings = mask_question(title=_clean_title(title), body=_clean_body(body))
     new_tags = clean_tags(tags) if tags is not None else None
-    detected = privacy.detect(f"{title}\n{body}")
+    detected = privacy.kinds_of(findings)
     became_private = not thread.is_private and bool(is_private or detected)
     changed = title != thread.title or body != thread.body
     if changed:
@@ -225,6 +247,7 @@ def edit_question(
         thread.tags.set(new_tags)
         changed = True
     thread.detected_private_data = detected
+    thread.masked_findings = findings
     if not (changed or became_private):
         return thread  # nothing to record or announce
     _bump_thread(thread, **fields)
@@ -254,12 +277,18 @@ def post_answer(*, author, thread: Thread, body: str) -> Answer:
     Staff answers are official. The first answer by someone other than the asker sets
     ``first_answer_at`` (escalation's first-response clock); the thread row is locked so two
     first answers cannot both set it.
+
+    Account data in the body is masked before it is stored (``answer.masked_findings`` says
+    what, for the page). The thread stays as public as it was: answers are public, and once
+    masked nothing readable is left to hide; only a question's own account data makes it
+    private.
     """
     thread = _lock_thread(thread.pk)
     if not Thread.objects.visible_to(author).filter(pk=thread.pk).exists():
         raise PermissionDenied("You can't answer this question.")
     permissions.check_can_answer(author, thread)
-    body = _clean_body(body, min_length=ANSWER_MIN_LENGTH, what="answer")
+    masked = _mask(_clean_body(body, min_length=ANSWER_MIN_LENGTH, what="answer"), max_chars=BODY_MAX_LENGTH)
+    body = masked.text
     body_html = render(body)
     _check_posting_rate(user=author, kind="answer", body_html=body_html)
     now = timezone.now()
@@ -277,16 +306,21 @@ def post_answer(*, author, thread: Thread, body: str) -> Answer:
         changes["first_answer_at"] = now
     _bump_thread(thread, **changes)
     answer.thread = thread
+    answer.masked_findings = list(masked.findings)
     events.answer_posted.send(sender=Answer, answer=answer)
     return answer
 
 
 @transaction.atomic
 def edit_answer(*, user, answer: Answer, body: str) -> Answer:
-    """Change an answer's text, keeping the previous text as a Revision. Sends answer_edited."""
+    """Change an answer's text, keeping the previous text as a Revision. Sends answer_edited.
+
+    The new text is masked as in post_answer (``answer.masked_findings``)."""
     thread, answer = _lock_answer(answer)
     permissions.check_can_edit_post(user, answer)
-    body = _clean_body(body, min_length=ANSWER_MIN_LENGTH, what="answer")
+    masked = _mask(_clean_body(body, min_length=ANSWER_MIN_LENGTH, what="answer"), max_chars=BODY_MAX_LENGTH)
+    body = masked.text
+    answer.masked_findings = list(masked.findings)
     if body == answer.body:
         return answer
     body_html = render(body)
@@ -527,6 +561,7 @@ def flag_post(*, user, post: Thread | Answer, reason: str, note: str = "") -> "F
     note = (note or "").strip()
     if len(note) > Flag._meta.get_field("note").max_length:
         raise ValidationError("Keep the note under 300 characters.", code="note")
+    note = _mask(note, max_chars=Flag._meta.get_field("note").max_length).text
     model, thread, post = _flag_target(post)
     if not Thread.objects.visible_to(user).filter(pk=thread.pk).exists() or post.is_deleted:
         raise PermissionDenied("This post is not available.")

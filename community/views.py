@@ -14,6 +14,7 @@ from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
+from django.views.decorators.debug import sensitive_post_parameters
 
 from community import permissions, privacy, services
 from community.pagecache import THREAD, anonymous_page, cached_for_lists
@@ -172,6 +173,12 @@ def thread_detail(request: HttpRequest, pk: int, slug: str | None = None) -> Htt
     return render(request, "community/thread.html", _thread_context(request, thread))
 
 
+def _masked_message(request: HttpRequest, findings, *, where: str) -> None:
+    """Tell the writer what community.privacy masked in what they posted, and why."""
+    if findings:
+        messages.warning(request, privacy.explain(findings, where=where))
+
+
 def _private_message(request: HttpRequest, thread: Thread, detected: list[str]) -> None:
     if detected:
         messages.warning(
@@ -188,6 +195,7 @@ def _private_message(request: HttpRequest, thread: Thread, detected: list[str]) 
 
 
 @member_required
+@sensitive_post_parameters("title", "body")
 def ask(request: HttpRequest) -> HttpResponse:
     """Ask a question. "Preview" re-renders the form with the rendered Markdown (the same as
     the live htmx preview), so it works without JavaScript and nothing typed is lost."""
@@ -213,6 +221,7 @@ def ask(request: HttpRequest) -> HttpResponse:
                 if (response := _refuse(request, form, exc)) is not None:
                     return response
             else:
+                _masked_message(request, thread.masked_findings, where="question")
                 if thread.is_private:
                     _private_message(request, thread, thread.detected_private_data)
                 else:
@@ -230,12 +239,19 @@ def ask(request: HttpRequest) -> HttpResponse:
 
 
 def _preview_context(title: str, body: str, kind: str = "question") -> dict:
-    body = body[: services.BODY_MAX_LENGTH]
-    detected = privacy.detect(f"{title}\n{body}")
+    """The preview shows the text as it will be stored: masked. Both inputs are cut to their
+    fields' bounds before they are scanned (a preview is a hint; the form refuses more)."""
+    title = privacy.clip(" ".join((title or "").split()), services.TITLE_MAX_LENGTH)
+    body = privacy.clip(body, services.BODY_MAX_LENGTH)
+    if kind == "answer":
+        title = ""
+    _title, body, findings = services.mask_question(title=title, body=body)
+    detected = privacy.kinds_of(findings)
     return {
         "html": render_markdown(body),
         "detected": detected,
         "detected_text": privacy.describe(detected),
+        "masks": ", ".join(dict.fromkeys(finding.mask for finding in findings)),
         "has_text": bool(body.strip()),
         "kind": "answer" if kind == "answer" else "question",
     }
@@ -243,6 +259,7 @@ def _preview_context(title: str, body: str, kind: str = "question") -> dict:
 
 @member_required
 @require_POST
+@sensitive_post_parameters("title", "body")
 def preview(request: HttpRequest) -> HttpResponse:
     """The Markdown preview partial (htmx), with a warning when account data is in the text."""
     context = _preview_context(request.POST.get("title", ""), request.POST.get("body", ""), request.POST.get("kind", ""))
@@ -251,6 +268,7 @@ def preview(request: HttpRequest) -> HttpResponse:
 
 @member_required
 @require_POST
+@sensitive_post_parameters("title", "body")
 def answer(request: HttpRequest, pk: int) -> HttpResponse:
     """Post an answer. On bad input the thread page comes back with the error and the text."""
     thread = _visible_thread(request, pk)
@@ -264,6 +282,7 @@ def answer(request: HttpRequest, pk: int) -> HttpResponse:
             if (response := _refuse(request, form, exc)) is not None:
                 return response
         else:
+            _masked_message(request, posted.masked_findings, where="answer")
             messages.success(request, "Thanks, your answer is posted.")
             return redirect(_answer_url(thread, posted.pk))
     response = render(request, "community/thread.html", _thread_context(request, thread, answer_form=form), status=400)
@@ -358,6 +377,7 @@ def still_need_help(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @member_required
+@sensitive_post_parameters("title", "body")
 def edit_question(request: HttpRequest, pk: int) -> HttpResponse:
     thread = _visible_thread(request, pk)
     if not permissions.can_edit_post(request.user, thread):
@@ -382,6 +402,7 @@ def edit_question(request: HttpRequest, pk: int) -> HttpResponse:
                 if (response := _refuse(request, form, exc)) is not None:
                     return response
             else:
+                _masked_message(request, edited.masked_findings, where="question")
                 if edited.is_private and not was_private:
                     detected = edited.detected_private_data if edited.private_reason == Thread.PrivateReason.DETECTED else []
                     _private_message(request, edited, detected)
@@ -404,6 +425,7 @@ def edit_question(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @member_required
+@sensitive_post_parameters("title", "body")
 def edit_answer(request: HttpRequest, pk: int) -> HttpResponse:
     answer = _visible_answer(request, pk)
     if not permissions.can_edit_post(request.user, answer):
@@ -413,12 +435,13 @@ def edit_answer(request: HttpRequest, pk: int) -> HttpResponse:
         form = AnswerForm(request.POST)
         if form.is_valid():
             try:
-                services.edit_answer(user=request.user, answer=answer, body=form.cleaned_data["body"])
+                edited = services.edit_answer(user=request.user, answer=answer, body=form.cleaned_data["body"])
             except (ValidationError, PermissionDenied) as exc:
                 refusal = exc
                 if (response := _refuse(request, form, exc)) is not None:
                     return response
             else:
+                _masked_message(request, edited.masked_findings, where="answer")
                 messages.success(request, "Your answer is updated.")
                 return redirect(_answer_url(answer.thread, answer.pk))
     else:

@@ -39,7 +39,7 @@ class QueueFilterForm(forms.Form):
 class NoteForm(forms.Form):
     body = forms.CharField(
         label="Add a note", max_length=5000, widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Only staff see notes.",
+        help_text="Only staff see notes. Card and account numbers are masked: staff never need them in full.",
     )
 
     def clean_body(self) -> str:

@@ -12,10 +12,12 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from community import privacy
 from community.models import Thread
 from config.tasks import enqueue_on_commit
 from escalation import events
@@ -142,8 +144,10 @@ def restore_solve_deadline(*, thread: Thread, now: datetime | None = None) -> De
 
 
 def _record(ticket: Ticket, action: str, *, actor=None, detail: str = "", now: datetime | None = None) -> TicketEvent:
+    # Details are ours (a channel's name, a deadline), but never store a number in full.
+    detail = privacy.mask_account_data(detail[:300], max_chars=300).text
     return TicketEvent.objects.create(
-        ticket=ticket, actor=actor, action=action, detail=detail[:300], created_at=now or timezone.now()
+        ticket=ticket, actor=actor, action=action, detail=detail, created_at=now or timezone.now()
     )
 
 
@@ -474,13 +478,28 @@ def claim_ticket(*, ticket_id: int, staff, now: datetime | None = None) -> Ticke
     return ticket
 
 
+NOTE_MAX_LENGTH = 5000
+
+
 def add_ticket_note(*, ticket_id: int, staff, body: str, now: datetime | None = None) -> TicketNote:
-    """An internal note, visible to staff only."""
+    """An internal note, visible to staff only.
+
+    Staff never need a customer's full card number either: account data in the note is
+    masked before it is stored (community.privacy), ``note.masked_findings`` says what.
+    Raises ValidationError for an empty note or one over NOTE_MAX_LENGTH characters."""
     now = now or timezone.now()
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError("Write something first.")
+    try:
+        masked = privacy.mask_account_data(body, max_chars=NOTE_MAX_LENGTH)
+    except privacy.TextTooLong:
+        raise ValidationError(f"Keep the note under {NOTE_MAX_LENGTH:,} characters.") from None
     with transaction.atomic():
         ticket = _locked_ticket(ticket_id)
-        note = TicketNote.objects.create(ticket=ticket, author=staff, body=body, created_at=now)
+        note = TicketNote.objects.create(ticket=ticket, author=staff, body=masked.text, created_at=now)
         _record(ticket, TicketEvent.Action.NOTED, actor=staff, now=now)
+    note.masked_findings = list(masked.findings)
     return note
 
 

@@ -12,7 +12,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.debug import sensitive_post_parameters
 
+from community import privacy
 from escalation import selectors, services
 from escalation.forms import AnswerForm, NoteForm, QueueFilterForm, RedirectForm
 from escalation.models import Ticket
@@ -121,28 +123,39 @@ def claim(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@sensitive_post_parameters("body")
 def add_note(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = _get_ticket(request, pk)
     form = NoteForm(request.POST)
     if not form.is_valid():
         return _render_ticket(request, ticket, status=400, note_form=form)
-    services.add_ticket_note(ticket_id=ticket.pk, staff=request.user, body=form.cleaned_data["body"])
+    try:
+        note = services.add_ticket_note(ticket_id=ticket.pk, staff=request.user, body=form.cleaned_data["body"])
+    except ValidationError as exc:
+        for message in exc.messages:
+            form.add_error("body", message)
+        return _render_ticket(request, ticket, status=400, note_form=form)
+    if note.masked_findings:
+        messages.warning(request, privacy.explain(note.masked_findings, where="note"))
     messages.success(request, "Note added.")
     return redirect(reverse("escalation:ticket", kwargs={"pk": ticket.pk}) + "#notes")
 
 
 @require_POST
+@sensitive_post_parameters("body")
 def answer(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = _get_ticket(request, pk)
     form = AnswerForm(request.POST)
     if form.is_valid():
         try:
-            services.answer_ticket(ticket_id=ticket.pk, staff=request.user, body=form.cleaned_data["body"])
+            posted = services.answer_ticket(ticket_id=ticket.pk, staff=request.user, body=form.cleaned_data["body"])
         except (ValidationError, PermissionDenied, services.TicketActionError) as exc:
             messages_ = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
             for message in messages_:
                 form.add_error("body", message)
         else:
+            if posted.masked_findings:
+                messages.warning(request, privacy.explain(posted.masked_findings, where="answer"))
             messages.success(request, "Official answer posted; the asker has been emailed.")
             return redirect(ticket)
     return _render_ticket(request, ticket, status=400, answer_form=form)

@@ -17,7 +17,7 @@ from django.db.models import F, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from community import pagecache
+from community import pagecache, privacy
 from kudos.models import LedgerEntry, PointRule, RankNotice, Reason
 from kudos.selectors import bump_rank_version, rank_table
 
@@ -181,6 +181,10 @@ def award_points(*, staff, member, points: int, note: str, key: str | None = Non
     note = (note or "").strip()
     if not note:
         raise ValidationError("Say why you are awarding these points; the member sees the reason.")
+    if len(note) > LedgerEntry._meta.get_field("note").max_length:
+        raise ValidationError("Keep the reason under 300 characters.")
+    # The member sees the reason: never a full card or account number in it.
+    note = privacy.mask_account_data(note, max_chars=LedgerEntry._meta.get_field("note").max_length).text
     if not points:
         raise ValidationError("Award a number of points other than zero.")
     if abs(points) > AWARD_LIMIT:
