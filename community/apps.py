@@ -10,6 +10,10 @@ class CommunityConfig(AppConfig):
         from community import pagecache
 
         pagecache.connect()
+        # Search's vocabulary for typo correction takes new public titles at once.
+        from community import search
+
+        search.connect()
 
         # accounts can't import community: it masks display names through this hook.
         from accounts.hooks import register_text_masker

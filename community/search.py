@@ -24,13 +24,13 @@ from django.contrib.postgres.search import (
     SearchVectorField,
     TrigramSimilarity,
 )
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Case, F, FloatField, Q, QuerySet, Value, When
 from django.db.models.expressions import Expression
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from community.models import Thread
+from community.models import SearchWord, Thread
 
 MAX_QUERY_LENGTH = 200
 SOLVED_BOOST = 1.5
@@ -94,19 +94,55 @@ def _solved_boost() -> Case:
     )
 
 
+SORTS = {"relevance": "Best match", "new": "Newest", "helpful": "Most helpful"}
+DATE_RANGES = {"week": ("Past week", 7), "month": ("Past month", 31), "year": ("Past year", 366)}
+# Fewer matches than this and the words are checked for typos.
+FEW_RESULTS = 3
+# At most this many threads with any query word (the most recently active) are ranked, plus
+# this many with all of them.
+SEARCH_CANDIDATES = 1000
+ALL_WORDS_CANDIDATES = 300
+# Typo correction: how many look-alike words of the vocabulary are weighed per unknown word.
+TYPO_CANDIDATES = 30
+TYPO_MIN_LENGTH = 4
+_OPERATORS_RE = re.compile(r'"|(?:^|\s)-\w')
+
+
 @dataclass
 class SearchResults:
     """What the search page shows. ``threads`` is a queryset when there is something to page
     through; each thread carries ``title_snippet`` and ``body_snippet`` (safe HTML) once
-    ``add_snippets`` ran on a page of them."""
+    ``add_snippets`` ran on a page of them.
+
+    ``suggestion`` is the query with its typos corrected; ``corrected`` says the results are
+    for the suggestion because the query as typed found nothing (Google's "Showing results
+    for"); otherwise the page offers the suggestion as "Did you mean".
+    """
 
     query: str
     threads: QuerySet | None
     words: list[str]
+    suggestion: str = ""
+    corrected: bool = False
 
 
-def search_threads(*, query: str, category=None, solved: bool | None = None) -> SearchResults:
-    """Listed threads matching ``query`` best first (solved ones boosted).
+def search_threads(
+    *,
+    query: str,
+    category=None,
+    tag=None,
+    solved: bool | None = None,
+    since=None,
+    sort: str = "relevance",
+) -> SearchResults:
+    """Listed threads matching ``query``, best first, with optional filters.
+
+    Forgiving by design: a thread matches when any query word does (stemmed, stop words
+    dropped, on PostgreSQL), and ranks by how many of the words it has, titles above bodies,
+    solved threads boosted. Quotes and ``-word`` keep their strict meaning (all words, exact
+    phrase, excluded word). When the query finds fewer than FEW_RESULTS threads, its words
+    are checked for typos against the titles of listed threads (trigram similarity, then edit
+    distance); a query that found nothing is run again corrected.
 
     An empty query or one without any word (only punctuation) finds nothing and never fails.
     """
@@ -114,27 +150,236 @@ def search_threads(*, query: str, category=None, solved: bool | None = None) -> 
     words = query_words(query)
     if not words:
         return SearchResults(query=query, threads=None, words=words)
-    threads = Thread.objects.listed().with_list_data()
+    base = Thread.objects.listed().with_list_data()
     if category is not None:
-        threads = threads.filter(category=category)
+        base = base.filter(category=category)
+    if tag is not None:
+        base = base.filter(tags=tag)
+    if since is not None:
+        base = base.filter(created_at__gte=since)
     if solved is True:
-        threads = threads.solved()
+        base = base.solved()
     elif solved is False:
-        threads = threads.unsolved()
+        base = base.unsolved()
+    strict = bool(_OPERATORS_RE.search(query))
+    threads = _matching(base, query=query, words=words, strict=strict)
+    suggestion, corrected = "", False
+    if not strict and len(words) <= 8 and threads[:FEW_RESULTS].count() < FEW_RESULTS:
+        fixed = correct_words(words)
+        if fixed != words:
+            fixed_threads = _matching(base, query=" ".join(fixed), words=fixed, strict=False)
+            # Offered only when it finds something: a word can outlive its thread's listing in
+            # the vocabulary until the next rebuild.
+            if fixed_threads.exists():
+                suggestion = " ".join(fixed)
+                if not threads.exists():
+                    corrected, threads = True, fixed_threads
+    return SearchResults(
+        query=query, threads=_sorted(threads, sort), words=fixed if corrected else words,
+        suggestion=suggestion, corrected=corrected,
+    )
+
+
+def _matching(threads: QuerySet, *, query: str, words: list[str], strict: bool) -> QuerySet:
+    """Threads matching the words, annotated with ``matched`` (how many query words each has)
+    and ``score`` (how well, solved boosted)."""
     if uses_postgres():
-        ts_query = SearchQuery(query, search_type="websearch", config="english")
         vector = _search_vector()
-        threads = (
-            threads.alias(search_vector=vector)
-            .filter(search_vector=ts_query)
-            .annotate(score=SearchRank(vector, ts_query) * _solved_boost())
-            .order_by("-score", "-last_activity_at", "-pk")
+        threads = threads.alias(search_vector=vector)
+        if strict:
+            ts_query = SearchQuery(query, search_type="websearch", config="english")
+            return threads.filter(search_vector=ts_query).annotate(
+                matched=Value(len(words)), score=SearchRank(vector, ts_query) * _solved_boost()
+            )
+        parts = [SearchQuery(word, search_type="plain", config="english") for word in words]
+        ts_query = parts[0]
+        for part in parts[1:]:
+            ts_query = ts_query | part
+        matched = sum(
+            (Case(When(search_vector=part, then=Value(1)), default=Value(0)) for part in parts), Value(0)
         )
-    else:
-        for word in words:
+        # Ranking reads every matching row's vector, and a common word matches a large share of
+        # the community: rank at most the SEARCH_CANDIDATES most recently active threads with
+        # any of the words, plus the ALL_WORDS_CANDIDATES most recent with all of them (the
+        # best matches, even when older). Fetched as lists first: as subqueries the planner may
+        # re-run the match per row.
+        candidates = list(
+            threads.filter(search_vector=ts_query).order_by("-last_activity_at")
+            .values_list("pk", flat=True)[:SEARCH_CANDIDATES]
+        )
+        if len(parts) > 1 and len(candidates) == SEARCH_CANDIDATES:
+            every = parts[0]
+            for part in parts[1:]:
+                every = every & part
+            candidates += list(
+                threads.filter(search_vector=every).order_by("-last_activity_at")
+                .values_list("pk", flat=True)[:ALL_WORDS_CANDIDATES]
+            )
+        return threads.filter(pk__in=set(candidates)).annotate(
+            matched=matched, score=SearchRank(vector, ts_query) * _solved_boost()
+        )
+    # SQLite: case-insensitive word matching, a title match counting double.
+    if strict:
+        return _strict_words(threads, query).annotate(matched=Value(len(words)), score=_solved_boost())
+    meaningful = [w for w in words if w not in _STOP_WORDS] or words
+    anywhere = Q()
+    matched = Value(0)
+    for word in meaningful:
+        in_title = Q(title__icontains=word)
+        anywhere |= in_title | Q(body__icontains=word)
+        matched = matched + Case(When(in_title | Q(body__icontains=word), then=Value(1)), default=Value(0))
+        matched = matched + Case(When(in_title, then=Value(1)), default=Value(0))
+    return threads.filter(anywhere).annotate(matched=matched, score=_solved_boost())
+
+
+_PHRASE_RE = re.compile(r'"([^"]*)"|(-?)(\w+)')
+
+
+def _strict_words(threads: QuerySet, query: str) -> QuerySet:
+    """Web-search syntax without PostgreSQL: "a phrase" must appear as written, -word must not
+    appear, every other word must."""
+    for phrase, minus, word in _PHRASE_RE.findall(query):
+        if phrase.strip():
+            threads = threads.filter(Q(title__icontains=phrase.strip()) | Q(body__icontains=phrase.strip()))
+        elif minus:
+            threads = threads.exclude(Q(title__icontains=word) | Q(body__icontains=word))
+        elif word:
             threads = threads.filter(Q(title__icontains=word) | Q(body__icontains=word))
-        threads = threads.annotate(score=_solved_boost()).order_by("-score", "-last_activity_at", "-pk")
-    return SearchResults(query=query, threads=threads, words=words)
+    return threads
+
+
+def _sorted(threads: QuerySet, sort: str) -> QuerySet:
+    if sort == "new":
+        return threads.order_by("-created_at", "-pk")
+    if sort == "helpful":
+        return threads.order_by(
+            Case(When(solution__isnull=False, then=Value(0)), default=Value(1)),
+            (F("upvote_count") + F("me_too_count")).desc(),
+            "-last_activity_at",
+            "-pk",
+        )
+    return threads.order_by("-matched", "-score", "-last_activity_at", "-pk")
+
+
+def correct_words(words: list[str]) -> list[str]:
+    """``words`` with each likely typo replaced by the nearest word of the titles of listed
+    threads (SearchWord: at most two edits, one for short words; the more common word on a
+    tie). Known words, short words and numbers stay as typed. Two queries at most per
+    unknown word, one to tell the known words."""
+    checked = [w for w in words if TYPO_MIN_LENGTH <= len(w) <= 40 and not w.isdigit()]
+    if not checked:
+        return words
+    known = set(SearchWord.objects.filter(word__in=checked).values_list("word", flat=True))
+    fixes = {}
+    for word in checked:
+        if word not in known and word not in fixes:
+            fixes[word] = _nearest(word, _words_like(word)) or word
+    return [fixes.get(w, w) for w in words]
+
+
+def _words_like(word: str) -> dict[str, int]:
+    """Vocabulary words that look like ``word``, with how many titles have each."""
+    words = SearchWord.objects.all()
+    if uses_postgres():
+        from django.contrib.postgres.search import TrigramSimilarity
+
+        # pg_trgm's % operator (similarity above 0.3) on the trigram index.
+        words = words.filter(word__trigram_similar=word).annotate(alike=TrigramSimilarity("word", word))
+        return dict(words.order_by("-alike").values_list("word", "threads")[:TYPO_CANDIDATES])
+    # SQLite: the words with the same first letter (a typo there is rare), weighed in Python.
+    return dict(words.filter(word__startswith=word[0]).values_list("word", "threads")[:5000])
+
+
+def rebuild_search_words(*, using: str = "default") -> int:
+    """Make the vocabulary the words (3 to 40 letters) of the titles of listed threads, with
+    their counts; words of threads no longer listed leave it. Returns how many words."""
+    from django.db import connections
+
+    connection_ = connections[using]
+    with transaction.atomic(using=using):
+        if connection_.vendor == "postgresql":
+            with connection_.cursor() as cursor:
+                cursor.execute("DELETE FROM community_searchword")
+                cursor.execute(
+                    """
+                    INSERT INTO community_searchword (word, threads)
+                    SELECT word, count(DISTINCT id) FROM (
+                        SELECT id, regexp_split_to_table(lower(title), '[^[:alnum:]]+') AS word
+                        FROM community_thread
+                        WHERE NOT is_private AND NOT is_deleted AND NOT is_hidden
+                    ) words
+                    WHERE length(word) BETWEEN 3 AND 40 AND word !~ '^[0-9]+$'
+                    GROUP BY word
+                    """
+                )
+                return cursor.rowcount
+        counts: dict[str, int] = {}
+        titles = Thread.objects.using(using).filter(is_private=False, is_deleted=False, is_hidden=False)
+        for title in titles.values_list("title", flat=True).iterator():
+            for word in set(_WORD_RE.findall(title.lower())):
+                if 3 <= len(word) <= 40 and not word.isdigit():
+                    counts[word] = counts.get(word, 0) + 1
+        SearchWord.objects.using(using).all().delete()
+        SearchWord.objects.using(using).bulk_create(
+            [SearchWord(word=word, threads=n) for word, n in counts.items()], batch_size=2000
+        )
+        return len(counts)
+
+
+def add_search_words(*, title: str) -> None:
+    """Add a listed thread's title words to the vocabulary at once (beat's rebuild fixes the
+    counts later)."""
+    words = {w for w in _WORD_RE.findall(title.lower()) if 3 <= len(w) <= 40 and not w.isdigit()}
+    if words:
+        SearchWord.objects.bulk_create([SearchWord(word=w) for w in words], ignore_conflicts=True)
+
+
+def _on_question_changed(sender, thread, **kwargs) -> None:
+    if not (thread.is_private or thread.is_deleted or thread.is_hidden):
+        add_search_words(title=thread.title)
+
+
+def connect() -> None:
+    """Keep the vocabulary current as public questions are asked or retitled (community's
+    own events; wired in CommunityConfig.ready)."""
+    from community import events
+
+    events.question_asked.connect(_on_question_changed, dispatch_uid="search-words-asked")
+    events.question_edited.connect(_on_question_changed, dispatch_uid="search-words-edited")
+
+
+def _nearest(word: str, counts: dict[str, int]) -> str | None:
+    limit = 1 if len(word) <= 5 else 2
+    if word in counts:
+        return None
+    best = None
+    for candidate, count in counts.items():
+        if abs(len(candidate) - len(word)) > limit or candidate.isdigit():
+            continue
+        distance = edit_distance(word, candidate, limit=limit)
+        if distance <= limit:
+            key = (distance, -count, candidate)
+            if best is None or key < best[0]:
+                best = (key, candidate)
+    return best[1] if best else None
+
+
+def edit_distance(a: str, b: str, *, limit: int) -> int:
+    """Optimal string alignment distance (insertions, deletions, substitutions and swaps of
+    two neighbouring letters count one each); stops early past ``limit``."""
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1
+        previous2, previous = previous, current
+    return previous[-1]
 
 
 def add_snippets(threads, *, query: str, words: list[str]) -> list[Thread]:
@@ -145,6 +390,10 @@ def add_snippets(threads, *, query: str, words: list[str]) -> list[Thread]:
     if not threads:
         return threads
     if uses_postgres():
+        # Any of the words is marked, as any of them made the thread match; quotes and
+        # -word keep their meaning.
+        if not _OPERATORS_RE.search(query):
+            query = " or ".join(words)
         ts_query = SearchQuery(query, search_type="websearch", config="english")
         options = {"start_sel": _START, "stop_sel": _STOP}
         rows = Thread.objects.filter(pk__in=[t.pk for t in threads]).annotate(

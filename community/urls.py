@@ -26,6 +26,7 @@ urlpatterns = [
     # --- Search
     path("ask/similar/", views.similar, name="similar"),
     path("search/", views.search, name="search"),
+    path("search/suggest/", views.search_suggestions, name="search_suggest"),
     # --- Lists
     path("c/<slug:slug>/", views.category_detail, name="category"),
     path("tags/", views.tag_index, name="tags"),

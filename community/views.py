@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import hashlib
+from datetime import timedelta
 from functools import wraps
 from urllib.parse import urlencode
 
@@ -10,6 +12,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -498,34 +501,77 @@ def similar(request: HttpRequest) -> HttpResponse:
 
 @anonymous_page()
 def search(request: HttpRequest) -> HttpResponse:
-    """Full-text search over listed threads (PostgreSQL; word matching on SQLite), with
-    category and solved filters. An empty query shows tips; a query without any word finds
-    nothing; neither is an error."""
+    """Search over listed threads: forgiving ranking, typo correction, sort and filters
+    (category, tag, solved, date). An empty query shows tips; a query without any word finds
+    nothing; unknown filter values are dropped with a message; none of it is an error."""
     from community.models import Category
-    from community.search import MAX_QUERY_LENGTH, add_snippets, search_threads
+    from community.search import DATE_RANGES, MAX_QUERY_LENGTH, SORTS, add_snippets, search_threads
     from community.selectors import PAGE_SIZE
+    from taggit.models import Tag
 
     raw = request.GET.get("q", "")
-    category = None
+    problems = []
+    category = tag = None
     if request.GET.get("category"):
-        category = Category.objects.filter(slug=request.GET["category"]).first()
+        category = Category.objects.filter(slug=request.GET["category"][:100]).first()
+        if category is None:
+            problems.append("There is no such category, so all categories were searched.")
+    if request.GET.get("tag"):
+        tag = Tag.objects.filter(slug=request.GET["tag"][:100], taggit_taggeditem_items__isnull=False).first()
+        if tag is None:
+            problems.append("There is no such tag, so questions with any tag were searched.")
     solved = {"yes": True, "no": False}.get(request.GET.get("solved", ""))
-    results = search_threads(query=raw, category=category, solved=solved)
+    sort = request.GET.get("sort", "relevance")
+    if sort not in SORTS:
+        sort = "relevance"
+    date = request.GET.get("date", "")
+    since = None
+    if date in DATE_RANGES:
+        since = timezone.now() - timedelta(days=DATE_RANGES[date][1])
+    else:
+        date = ""
+    results = search_threads(query=raw, category=category, tag=tag, solved=solved, since=since, sort=sort)
     page = None
     if results.threads is not None:
         page = Paginator(results.threads, PAGE_SIZE).get_page(request.GET.get("page"))
-        page.object_list = add_snippets(page.object_list, query=results.query, words=results.words)
+        shown = results.suggestion if results.corrected else results.query
+        page.object_list = add_snippets(page.object_list, query=shown, words=results.words)
     context = {
         "query": results.query,
+        "results": results,
         "has_words": bool(results.words),
         "truncated": len(" ".join(raw.split())) > MAX_QUERY_LENGTH,
         "page": page,
         "category": category,
-        "unknown_category": bool(request.GET.get("category")) and category is None,
+        "tag": tag,
+        "problems": problems,
         "solved": request.GET.get("solved", ""),
+        "sort": sort,
+        "sorts": SORTS,
+        "date": date,
+        "date_ranges": {key: label for key, (label, _days) in DATE_RANGES.items()},
         "categories": Category.objects.all(),
     }
     return render(request, "community/search.html", context)
+
+
+def search_suggestions(request: HttpRequest) -> HttpResponse:
+    """Up to five threads for what is typed in the header's search box (htmx, as the visitor
+    types): the search page's own ranking and typo correction, cached per query until the
+    lists change."""
+    from community.search import MAX_QUERY_LENGTH, normalise_query, search_threads
+
+    query = normalise_query(request.GET.get("q", "")[: MAX_QUERY_LENGTH * 2])
+    threads, suggestion = [], ""
+    if len(query) >= 3:
+        def compute():
+            results = search_threads(query=query)
+            found = [] if results.threads is None else list(results.threads.values("pk", "slug", "title")[:5])
+            return found, results.suggestion
+
+        threads, suggestion = cached_for_lists(f"suggest:{hashlib.sha1(query.encode()).hexdigest()}", compute)
+    return render(request, "community/_search_suggestions.html",
+                  {"query": query, "threads": threads, "suggestion": suggestion})
 
 
 # --- Lists ----------------------------------------------------------------------------------

@@ -171,6 +171,14 @@ CELERY_BEAT_SCHEDULE["reports-rollup"] = {
     "schedule": float(REPORT_ROLLUP_SECONDS),
 }
 
+# Search corrects typos against the words of listed titles; beat rebuilds that vocabulary
+# every SEARCH_WORDS_SECONDS (new public titles join it at once).
+SEARCH_WORDS_SECONDS = env.int("SEARCH_WORDS_SECONDS", default=10 * 60)
+CELERY_BEAT_SCHEDULE["community-search-words"] = {
+    "task": "community.tasks.rebuild_search_words",
+    "schedule": float(SEARCH_WORDS_SECONDS),
+}
+
 # Notifications: grouped emails (upvotes: one mail per answer per period) and emails whose
 # after-commit task was lost go out every NOTIFICATION_DIGEST_SECONDS; accept reminders are
 # looked for every NOTIFICATION_REMINDER_SECONDS (the delay itself is an admin setting).
@@ -318,3 +326,6 @@ CELERY_BEAT_SCHEDULE["community-stale-uploads"] = {
     "task": "community.tasks.delete_stale_uploads",
     "schedule": 60.0 * 60,
 }
+# A thread's rendered answers are cached per thread version and viewer state
+# (community/templatetags/community_cache.py); off only to measure pages rendered from scratch.
+ANSWERS_FRAGMENT_CACHE = env.bool("ANSWERS_FRAGMENT_CACHE", default=True)

@@ -148,6 +148,13 @@ class Ticket(models.Model):
         RESOLVED = "resolved", "Resolved"
         REDIRECTED = "redirected", "Redirected"
 
+    class Outcome(models.TextChoices):
+        SOLVED = "solved", "Solved by staff"
+        REDIRECTED = "redirected", "Redirected"
+        DUPLICATE = "duplicate", "Duplicate"
+        NO_RESPONSE = "no_response", "No response from the customer"
+        COMMUNITY = "community", "Solved by the community"
+
     ACTIVE_STATUSES = (Status.OPEN, Status.CLAIMED, Status.WAITING)
     # Statuses in which staff owe the customer a reply (and so can be overdue).
     AWAITING_STAFF = (Status.OPEN, Status.CLAIMED)
@@ -164,6 +171,10 @@ class Ticket(models.Model):
     first_response_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     channel = models.ForeignKey(Channel, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets")
+    outcome = models.CharField(
+        max_length=12, choices=Outcome.choices, blank=True, default="",
+        help_text="How a closed ticket ended, as staff said when closing it; the report counts them.",
+    )
     staff_notified_at = models.DateTimeField(
         null=True, blank=True, help_text="When this ticket went out in a staff digest email."
     )
@@ -211,6 +222,7 @@ class TicketEvent(models.Model):
     class Action(models.TextChoices):
         OPENED = "opened", "Opened"
         CLAIMED = "claimed", "Claimed"
+        ASSIGNED = "assigned", "Assigned"
         ANSWERED = "answered", "Answered"
         NOTED = "noted", "Added a note"
         REDIRECTED = "redirected", "Redirected"
@@ -248,3 +260,35 @@ class TicketNote(models.Model):
 
     def __str__(self) -> str:
         return f"Note {self.pk} on ticket {self.ticket_id}"
+
+
+class Macro(models.Model):
+    """A saved reply staff insert into an official answer or an internal note. Personal
+    (``owner`` set: only its owner sees it) or shared with all staff; for one category or all.
+    Placeholders are filled for the ticket at hand (escalation.macros.PLACEHOLDERS)."""
+
+    title = models.CharField(max_length=80)
+    body = models.TextField(max_length=5000)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="macros",
+        help_text="Empty: shared with all staff.",
+    )
+    category = models.ForeignKey(
+        "community.Category", null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+        help_text="Empty: offered on tickets of every category.",
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    use_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-use_count", "title"]
+        indexes = [models.Index(fields=["owner", "-use_count"], name="macro_owner_uses")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_shared(self) -> bool:
+        return self.owner_id is None

@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from community import privacy
-from community.models import Thread
+from community.models import Answer, Thread
 from config.tasks import enqueue_on_commit
 from escalation import events
 from escalation.models import (
@@ -403,7 +403,10 @@ def record_solution_accepted(*, thread: Thread, user, now: datetime | None = Non
     _record(ticket, TicketEvent.Action.CUSTOMER, actor=user, detail="A solution was accepted", now=now)
     if ticket.reason != Ticket.Reason.FLAGGED:
         previous_status = ticket.status
-        Ticket.objects.filter(pk=ticket.pk).update(status=Ticket.Status.RESOLVED, resolved_at=now)
+        solution_official = thread.solution_id is not None and Answer.objects.filter(
+            pk=thread.solution_id, is_official=True).exists()
+        outcome = Ticket.Outcome.SOLVED if solution_official else Ticket.Outcome.COMMUNITY
+        Ticket.objects.filter(pk=ticket.pk).update(status=Ticket.Status.RESOLVED, resolved_at=now, outcome=outcome)
         _record(ticket, TicketEvent.Action.RESOLVED, actor=user, detail="Solved in the thread", now=now)
         ticket.refresh_from_db()
         events.ticket_status_changed.send(sender=Ticket, ticket=ticket, previous_status=previous_status, actor=user)
@@ -503,17 +506,28 @@ def add_ticket_note(*, ticket_id: int, staff, body: str, now: datetime | None = 
     return note
 
 
-def answer_ticket(*, ticket_id: int, staff, body: str):
+def answer_ticket(*, ticket_id: int, staff, body: str, then: str = "wait", macro_id: int | None = None):
     """Post an Official answer in the ticket's thread through community's post_answer; the
-    answer_posted receiver records the response and emails the asker. Returns the Answer."""
+    answer_posted receiver records the response, sets the ticket waiting on the customer and
+    emails the asker. ``then="resolve"`` also resolves the ticket as solved by staff, in the
+    same transaction (one step for staff, two history lines). ``macro_id`` counts a use of
+    the saved reply the answer started from. Returns the Answer."""
     from community.services import post_answer
 
-    # Not locking the ticket here: post_answer locks the thread and its receiver then locks
+    # Not locking the ticket first: post_answer locks the thread and its receiver then locks
     # the ticket, the same order community's other events use.
     ticket = Ticket.objects.select_related("thread").get(pk=ticket_id)
     if not ticket.is_active:
         raise TicketActionError(f"This ticket is {ticket.get_status_display().lower()}; reopen it first.")
-    return post_answer(author=staff, thread=ticket.thread, body=body)
+    with transaction.atomic():
+        answer = post_answer(author=staff, thread=ticket.thread, body=body)
+        if then == "resolve":
+            resolve_ticket(ticket_id=ticket.pk, staff=staff, outcome=Ticket.Outcome.SOLVED)
+        if macro_id:
+            from escalation.macros import record_macro_use
+
+            record_macro_use(macro_id=macro_id, staff=staff)
+    return answer
 
 
 def redirect_ticket(*, ticket_id: int, staff, channel: Channel, now: datetime | None = None) -> Ticket:
@@ -526,20 +540,33 @@ def redirect_ticket(*, ticket_id: int, staff, channel: Channel, now: datetime | 
             raise TicketActionError(f"This ticket is {ticket.get_status_display().lower()}; reopen it first.")
         previous_status = ticket.status
         ticket.status = Ticket.Status.REDIRECTED
+        ticket.outcome = Ticket.Outcome.REDIRECTED
         ticket.channel = channel
         ticket.resolved_at = now
         if ticket.assignee_id is None:
             ticket.assignee, ticket.claimed_at = staff, now
         if ticket.first_response_at is None:
             ticket.first_response_at = now
-        ticket.save(update_fields=["status", "channel", "resolved_at", "assignee", "claimed_at", "first_response_at"])
+        ticket.save(update_fields=["status", "outcome", "channel", "resolved_at", "assignee", "claimed_at",
+                                   "first_response_at"])
         _record(ticket, TicketEvent.Action.REDIRECTED, actor=staff, detail=channel.name, now=now)
         # The asker is emailed the channel's instructions (by the notifications app).
         events.ticket_status_changed.send(sender=Ticket, ticket=ticket, previous_status=previous_status, actor=staff)
     return ticket
 
 
-def resolve_ticket(*, ticket_id: int, staff, now: datetime | None = None) -> Ticket:
+RESOLVE_OUTCOMES = (
+    Ticket.Outcome.SOLVED, Ticket.Outcome.DUPLICATE, Ticket.Outcome.NO_RESPONSE, Ticket.Outcome.REDIRECTED,
+)
+
+
+def resolve_ticket(
+    *, ticket_id: int, staff, outcome: str = Ticket.Outcome.SOLVED, now: datetime | None = None
+) -> Ticket:
+    """Close the ticket as resolved with ``outcome`` (how it ended, for the report). Locks the
+    ticket row; a ticket already closed is refused with TicketActionError."""
+    if outcome not in RESOLVE_OUTCOMES:
+        raise TicketActionError("Choose how the ticket ended.")
     now = now or timezone.now()
     with transaction.atomic():
         ticket = _locked_ticket(ticket_id)
@@ -547,11 +574,12 @@ def resolve_ticket(*, ticket_id: int, staff, now: datetime | None = None) -> Tic
             raise TicketActionError(f"This ticket is already {ticket.get_status_display().lower()}.")
         previous_status = ticket.status
         ticket.status = Ticket.Status.RESOLVED
+        ticket.outcome = outcome
         ticket.resolved_at = now
         if ticket.assignee_id is None:
             ticket.assignee, ticket.claimed_at = staff, now
-        ticket.save(update_fields=["status", "resolved_at", "assignee", "claimed_at"])
-        _record(ticket, TicketEvent.Action.RESOLVED, actor=staff, now=now)
+        ticket.save(update_fields=["status", "outcome", "resolved_at", "assignee", "claimed_at"])
+        _record(ticket, TicketEvent.Action.RESOLVED, actor=staff, detail=Ticket.Outcome(outcome).label, now=now)
         events.ticket_status_changed.send(sender=Ticket, ticket=ticket, previous_status=previous_status, actor=staff)
     return ticket
 
@@ -563,10 +591,11 @@ def _reopen(ticket: Ticket, *, actor, detail: str, now: datetime) -> Ticket:
     previous_status = ticket.status
     ticket.status = Ticket.Status.CLAIMED if ticket.assignee_id else Ticket.Status.OPEN
     ticket.resolved_at = None
+    ticket.outcome = ""
     ticket.due_at = now + policy.staff_response
     try:
         with transaction.atomic():
-            ticket.save(update_fields=["status", "resolved_at", "due_at"])
+            ticket.save(update_fields=["status", "resolved_at", "outcome", "due_at"])
     except IntegrityError:
         raise TicketActionError("Another ticket for this thread is already open.") from None
     _record(ticket, TicketEvent.Action.REOPENED, actor=actor, detail=detail, now=now)
@@ -581,3 +610,54 @@ def reopen_ticket(*, ticket_id: int, staff, now: datetime | None = None) -> Tick
         if ticket.is_active:
             raise TicketActionError("This ticket is already open.")
         return _reopen(ticket, actor=staff, detail="", now=now)
+
+
+def assign_ticket(*, ticket_id: int, staff, assignee, now: datetime | None = None) -> Ticket:
+    """Give the ticket to ``assignee`` (a staff member), whoever held it. Locks the ticket row;
+    assigning to the current owner changes nothing."""
+    if not (assignee.is_active and assignee.is_staff):
+        raise TicketActionError("Tickets can only be assigned to active staff.")
+    now = now or timezone.now()
+    with transaction.atomic():
+        ticket = _locked_ticket(ticket_id)
+        if not ticket.is_active:
+            raise TicketActionError(f"This ticket is {ticket.get_status_display().lower()}; reopen it first.")
+        if ticket.assignee_id == assignee.pk:
+            return ticket
+        ticket.assignee = assignee
+        ticket.claimed_at = now
+        if ticket.status == Ticket.Status.OPEN:
+            ticket.status = Ticket.Status.CLAIMED
+        ticket.save(update_fields=["assignee", "claimed_at", "status"])
+        _record(ticket, TicketEvent.Action.ASSIGNED, actor=staff, detail=f"to {assignee.name}", now=now)
+    return ticket
+
+
+BULK_ACTIONS = ("claim", "assign", "resolve")
+
+
+def bulk_update_tickets(
+    *, ticket_ids: list[int], staff, action: str, assignee=None, outcome: str = "", now: datetime | None = None
+) -> tuple[list[int], list[str]]:
+    """Apply one staff action to several tickets, each through its own service and in its own
+    transaction (so each ticket's history gets its line and one refusal, such as a ticket a
+    colleague claimed a moment ago, spoils none of the others). Returns the ids done and the
+    reasons for those refused."""
+    if action not in BULK_ACTIONS:
+        raise TicketActionError("Choose what to do with the selected tickets.")
+    done, refused = [], []
+    for ticket_id in dict.fromkeys(ticket_ids):
+        try:
+            if action == "claim":
+                claim_ticket(ticket_id=ticket_id, staff=staff, now=now)
+            elif action == "assign":
+                assign_ticket(ticket_id=ticket_id, staff=staff, assignee=assignee, now=now)
+            else:
+                resolve_ticket(ticket_id=ticket_id, staff=staff, outcome=outcome, now=now)
+        except Ticket.DoesNotExist:
+            refused.append(f"#{ticket_id}: no such ticket.")
+        except TicketActionError as exc:
+            refused.append(f"#{ticket_id}: {exc}")
+        else:
+            done.append(ticket_id)
+    return done, refused

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -11,12 +12,22 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from community import privacy
 from escalation import selectors, services
-from escalation.forms import AnswerForm, NoteForm, QueueFilterForm, RedirectForm
+from escalation.forms import AnswerForm, BulkForm, MacroForm, NoteForm, QueueFilterForm, RedirectForm, ResolveForm
+from escalation.macros import (
+    PLACEHOLDERS,
+    check_can_change_macro,
+    create_macro,
+    delete_macro,
+    fill_macro,
+    macros_for,
+    record_macro_use,
+    update_macro,
+)
 from escalation.models import Ticket
 from escalation.permissions import check_can_work_queue
 from escalation.selectors import ACTIVE, ASSIGNED_CHOICES
@@ -64,6 +75,7 @@ def queue(request: HttpRequest) -> HttpResponse:
                 ASSIGNED_CHOICES, filters.assigned, counts["assigned"])},
         ],
     }
+    context["bulk_form"] = BulkForm()
     template = "escalation/_queue.html" if request.htmx else "escalation/queue.html"
     return render(request, template, context)
 
@@ -77,12 +89,18 @@ def _get_ticket(request: HttpRequest, pk: int) -> Ticket:
 
 
 def _render_ticket(request: HttpRequest, ticket: Ticket, *, status: int = 200, **forms) -> HttpResponse:
+    macro_list = [
+        (macro, fill_macro(macro=macro, ticket=ticket, staff=request.user, site_url=settings.SITE_URL))
+        for macro in macros_for(staff=request.user, category_id=ticket.thread.category_id)[:12]
+    ]
     context = {
         "ticket": ticket,
         "thread": ticket.thread,
+        "macros": macro_list,
         "note_form": forms.get("note_form") or NoteForm(),
         "answer_form": forms.get("answer_form") or AnswerForm(),
         "redirect_form": forms.get("redirect_form") or RedirectForm(),
+        "resolve_form": forms.get("resolve_form") or ResolveForm(),
         **selectors.ticket_page_data(ticket),
     }
     return render(request, "escalation/ticket.html", context, status=status)
@@ -137,6 +155,8 @@ def add_note(request: HttpRequest, pk: int) -> HttpResponse:
         return _render_ticket(request, ticket, status=400, note_form=form)
     if note.masked_findings:
         messages.warning(request, privacy.explain(note.masked_findings, where="note"))
+    if form.cleaned_data.get("macro"):
+        record_macro_use(macro_id=form.cleaned_data["macro"], staff=request.user)
     messages.success(request, "Note added.")
     return redirect(reverse("escalation:ticket", kwargs={"pk": ticket.pk}) + "#notes")
 
@@ -148,7 +168,10 @@ def answer(request: HttpRequest, pk: int) -> HttpResponse:
     form = AnswerForm(request.POST)
     if form.is_valid():
         try:
-            posted = services.answer_ticket(ticket_id=ticket.pk, staff=request.user, body=form.cleaned_data["body"])
+            posted = services.answer_ticket(
+                ticket_id=ticket.pk, staff=request.user, body=form.cleaned_data["body"],
+                then=form.cleaned_data["then"], macro_id=form.cleaned_data.get("macro"),
+            )
         except (ValidationError, PermissionDenied, services.TicketActionError) as exc:
             messages_ = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
             for message in messages_:
@@ -156,7 +179,10 @@ def answer(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             if posted.masked_findings:
                 messages.warning(request, privacy.explain(posted.masked_findings, where="answer"))
-            messages.success(request, "Official answer posted; the asker has been emailed.")
+            if form.cleaned_data["then"] == "resolve":
+                messages.success(request, "Official answer posted and the ticket resolved; the asker has been emailed.")
+            else:
+                messages.success(request, "Official answer posted; the ticket waits on the customer, who has been emailed.")
             return redirect(ticket)
     return _render_ticket(request, ticket, status=400, answer_form=form)
 
@@ -191,5 +217,112 @@ def _simple_action(service, success: str):
     return view
 
 
-resolve = _simple_action(services.resolve_ticket, "Ticket resolved.")
+@require_POST
+def resolve(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = _get_ticket(request, pk)
+    form = ResolveForm(request.POST)
+    if not form.is_valid():
+        return _render_ticket(request, ticket, status=400, resolve_form=form)
+    try:
+        services.resolve_ticket(ticket_id=ticket.pk, staff=request.user, outcome=form.cleaned_data["outcome"])
+    except services.TicketActionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Ticket resolved: {Ticket.Outcome(form.cleaned_data['outcome']).label.lower()}.")
+    return redirect(ticket)
+
+
+@require_POST
+def bulk(request: HttpRequest) -> HttpResponse:
+    """One action for the tickets ticked in the queue; each ticket is changed through its own
+    service call and gets its own history line."""
+    check_can_work_queue(request.user)
+    form = BulkForm(request.POST)
+    back = reverse("escalation:queue") + ("?" + request.POST["filters"] if request.POST.get("filters") else "")
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(back)
+    data = form.cleaned_data
+    done, refused = services.bulk_update_tickets(
+        ticket_ids=data["tickets"], staff=request.user, action=data["action"],
+        assignee=data.get("assignee"), outcome=data.get("outcome") or "",
+    )
+    verb = {"claim": "Claimed", "assign": "Assigned", "resolve": "Resolved"}[data["action"]]
+    if done:
+        messages.success(request, f"{verb} {len(done)} ticket{'s' if len(done) != 1 else ''}: "
+                                  + ", ".join(f"#{pk}" for pk in done) + ".")
+    for reason in refused:
+        messages.error(request, reason)
+    return redirect(back)
+
+
+# --- Saved replies ---------------------------------------------------------------------------
+
+
+@require_GET
+def macro_list(request: HttpRequest) -> HttpResponse:
+    check_can_work_queue(request.user)
+    mine = macros_for(staff=request.user)
+    return render(request, "escalation/macros.html", {
+        "macros": mine, "placeholders": PLACEHOLDERS, "form": MacroForm(),
+    })
+
+
+def _macro_or_404(request: HttpRequest, pk: int):
+    macro = macros_for(staff=request.user).filter(pk=pk).first()
+    if macro is None:
+        raise Http404("No such saved reply.")
+    return macro
+
+
+@require_http_methods(["GET", "POST"])
+def macro_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    check_can_work_queue(request.user)
+    macro = _macro_or_404(request, pk) if pk else None
+    if macro is not None:
+        try:
+            check_can_change_macro(staff=request.user, macro=macro)
+        except PermissionDenied as exc:
+            messages.error(request, str(exc))
+            return redirect("escalation:macros")
+    initial = {}
+    if macro is not None:
+        initial = {"title": macro.title, "body": macro.body, "shared": macro.is_shared, "category": macro.category}
+    form = MacroForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if macro is None:
+                create_macro(staff=request.user, title=data["title"], body=data["body"], shared=data["shared"],
+                             category=data["category"])
+            else:
+                update_macro(staff=request.user, macro_id=macro.pk, title=data["title"], body=data["body"],
+                             shared=data["shared"], category=data["category"])
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+        else:
+            messages.success(request, "Saved reply saved.")
+            return redirect("escalation:macros")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "escalation/macro_form.html", {"form": form, "macro": macro,
+                                                          "placeholders": PLACEHOLDERS}, status=status)
+
+
+@require_POST
+def macro_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    check_can_work_queue(request.user)
+    macro = _macro_or_404(request, pk)
+    try:
+        delete_macro(staff=request.user, macro_id=macro.pk)
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Deleted “{macro.title}”.")
+    return redirect("escalation:macros")
+
+
 reopen = _simple_action(services.reopen_ticket, "Ticket reopened.")

@@ -172,6 +172,13 @@ class Standing:
     points: int
 
 
+def on_leaderboards(prefix: str = "") -> Q:
+    """Who may appear on a member leaderboard (and count for a place on one): active members,
+    never staff or admins, whose points come with the job rather than from the community.
+    ``prefix`` reaches the member through a relation (``"recipient__"``)."""
+    return Q(**{f"{prefix}is_active": True, f"{prefix}is_staff": False, f"{prefix}is_superuser": False})
+
+
 def leaderboard(*, period: str = "all", category=None, now=None) -> list[Standing]:
     """The top members: by total points (all time, any category), or by points earned in the
     period and/or on questions of the category. Two queries whatever the size.
@@ -181,13 +188,13 @@ def leaderboard(*, period: str = "all", category=None, now=None) -> list[Standin
     """
     User = get_user_model()
     if period == "all" and category is None:
-        members = User.objects.filter(is_active=True, points__gt=0).order_by("-points", "pk")
+        members = User.objects.filter(on_leaderboards(), points__gt=0).order_by("-points", "pk")
         members = members[:LEADERBOARD_SIZE]
         return [Standing(place=i, member=m, points=m.points) for i, m in enumerate(members, start=1)]
 
     from kudos.models import LedgerEntry
 
-    entries = LedgerEntry.objects.filter(recipient__is_active=True)
+    entries = LedgerEntry.objects.filter(on_leaderboards("recipient__"))
     if period == "30d":
         entries = entries.filter(created_at__gte=(now or timezone.now()) - timedelta(days=30))
     if category is not None:
@@ -208,9 +215,9 @@ def leaderboard(*, period: str = "all", category=None, now=None) -> list[Standin
 
 def place_of(user) -> int | None:
     """The member's place on the all-time board (ties share a place)."""
-    if not user.is_authenticated or user.points <= 0:
+    if not user.is_authenticated or user.points <= 0 or user.is_staff or user.is_superuser:
         return None
-    return get_user_model().objects.filter(is_active=True, points__gt=user.points).count() + 1
+    return get_user_model().objects.filter(on_leaderboards(), points__gt=user.points).count() + 1
 
 
 # --- Profile panel -----------------------------------------------------------------------------

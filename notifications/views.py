@@ -7,7 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from notifications import services
 from notifications.forms import PreferencesForm
@@ -26,6 +26,19 @@ def notification_list(request: HttpRequest) -> HttpResponse:
         "notifications/list.html",
         {"page": page, "notifications": page.object_list, "unread": services.unread_count(request.user)},
     )
+
+
+DROPDOWN_SIZE = 8
+
+
+@login_required
+@require_GET
+def dropdown(request: HttpRequest) -> HttpResponse:
+    """The bell's dropdown (htmx): the latest notifications, one line each."""
+    notifications = Notification.objects.shown_to(request.user).select_related("thread", "answer__thread")
+    return render(request, "notifications/_dropdown.html", {
+        "notifications": list(notifications[:DROPDOWN_SIZE]), "unread": services.unread_count(request.user),
+    })
 
 
 @login_required

@@ -97,6 +97,14 @@ class Period:
     def days(self) -> list[date]:
         return [self.first_day + timedelta(days=n) for n in range((self.last_day - self.first_day).days + 1)]
 
+    @property
+    def length(self) -> int:
+        return (self.last_day - self.first_day).days + 1
+
+    def previous(self) -> "Period":
+        """The period of the same length just before this one."""
+        return Period(first_day=self.first_day - timedelta(days=self.length), last_day=self.first_day - timedelta(days=1))
+
     @classmethod
     def last(cls, days: int, *, today: date | None = None) -> "Period":
         today = today or timezone.localdate()
@@ -141,9 +149,17 @@ class Report:
     helpers: list[Helper]
     cost_per_ticket: Decimal
     currency: str
+    tickets_by_outcome: list[tuple[str, str, int]] = field(default_factory=list)
     generated_at: datetime = field(default_factory=timezone.now)
     rolled_up_at: datetime | None = None
     includes_past_days: bool = True
+    previous: "Report | None" = None
+
+    @property
+    def deflection_rate(self) -> float | None:
+        """The headline: the share of the questions asked that the community solved, with no
+        staff involved (percent)."""
+        return self.share(self.totals.solved_by_community)
 
     @property
     def savings(self) -> Decimal:
@@ -258,19 +274,23 @@ def _tickets(period: Period, category: Category | None, now: datetime) -> tuple[
         tickets=Count("pk"),
         past_target=Count("pk", filter=late),
         **{f"reason_{value}": Count("thread", distinct=True, filter=Q(reason=value)) for value in Ticket.Reason.values},
+        **{f"outcome_{value}": Count("pk", filter=Q(outcome=value)) for value in Ticket.Outcome.values},
     )
     by_reason = [(value, label, totals[f"reason_{value}"]) for value, label in Ticket.Reason.choices]
-    return by_reason, totals["tickets"], totals["past_target"]
+    by_outcome = [(value, label, totals[f"outcome_{value}"]) for value, label in Ticket.Outcome.choices]
+    return by_reason, totals["tickets"], totals["past_target"], by_outcome
 
 
 def _helpers(period: Period, category: Category | None) -> list[Helper]:
     """Members (not staff) with the most accepted answers, then the most answers, on the
-    cohort's questions; answers to one's own question do not count."""
+    cohort's questions; answers to one's own question, and deleted or hidden answers, do not
+    count."""
     # An answer is never older than its question, so created_at >= the period's start is
     # implied; saying it lets the report_answer_created index skip all older answers.
     answers = Answer.objects.filter(
         created_at__gte=period.start,
         is_deleted=False,
+        is_hidden=False,  # live answers only: one hidden by flags helped nobody
         author__is_staff=False,
         thread__is_deleted=False,
         thread__created_at__gte=period.start,
@@ -287,16 +307,24 @@ def _helpers(period: Period, category: Category | None) -> list[Helper]:
     return [Helper(user=users[row["author"]], answers=row["answers"], solutions=row["solutions"]) for row in rows]
 
 
-def build_report(*, period: Period, category: Category | None = None, now: datetime | None = None) -> Report:
+def build_report(
+    *, period: Period, category: Category | None = None, now: datetime | None = None, compare: bool = True
+) -> Report:
+    """The report for ``period``; with ``compare`` also the one for the period of the same
+    length just before it, for the comparison of every figure (twice the fixed number of
+    queries)."""
     now = now or timezone.now()
     today = timezone.localdate(now)
     days, rolled_up_at = _days(period, category, today)
     totals = DayCounts(day=period.first_day)
     for name in COUNT_FIELDS:
         setattr(totals, name, sum(getattr(d, name) for d in days))
-    by_reason, tickets, past_target = _tickets(period, category, now)
+    by_reason, tickets, past_target, by_outcome = _tickets(period, category, now)
     settings = ReportSettings.load()
+    previous = build_report(period=period.previous(), category=category, now=now, compare=False) if compare else None
     return Report(
+        previous=previous,
+        tickets_by_outcome=by_outcome,
         period=period,
         category=category,
         days=days,
@@ -304,7 +332,7 @@ def build_report(*, period: Period, category: Category | None = None, now: datet
         escalated_by_reason=by_reason,
         tickets=tickets,
         tickets_past_target=past_target,
-        helpers=_helpers(period, category),
+        helpers=_helpers(period, category) if compare else [],
         cost_per_ticket=settings.cost_per_ticket,
         currency=settings.currency,
         generated_at=now,

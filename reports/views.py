@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.formats import date_format
 from django.views.decorators.http import require_GET
 
 from escalation.permissions import check_can_work_queue
@@ -64,6 +65,54 @@ def _figures(report: Report) -> list[tuple[str, str, str]]:
     ]
 
 
+def _change(now, before, *, better: str, unit: str = "%") -> dict:
+    """How a figure moved against the previous period: text ("up 12 %", "down 3.5 points"),
+    and whether that is good, bad or flat for the support team (``better`` is "up" or "down")."""
+    if now is None or before is None:
+        return {"text": "no earlier figure", "tone": "flat", "sr": "no figure for the previous period"}
+    if isinstance(now, timedelta):
+        now, before = now.total_seconds(), before.total_seconds()
+    now, before = float(now), float(before)
+    if unit == "points":
+        delta = now - before
+        amount = f"{abs(delta):.1f} points"
+    elif before == 0:
+        delta = now
+        amount = "from none" if now else ""
+    else:
+        delta = (now - before) / before * 100
+        amount = f"{abs(delta):.0f} %"
+    if abs(delta) < 0.05 or not amount:
+        return {"text": "no change", "tone": "flat", "sr": "no change from the previous period"}
+    direction = "up" if delta > 0 else "down"
+    tone = "good" if direction == better else "bad"
+    arrow = "▲" if direction == "up" else "▼"
+    return {"text": f"{arrow} {amount}", "tone": tone, "sr": f"{direction} {amount} from the previous period"}
+
+
+def _kpis(report: Report) -> list[dict]:
+    """The headline cards, each with its value for the previous period of the same length."""
+    before = report.previous
+    t, p = report.totals, before.totals if before else None
+    rate = report.deflection_rate
+    prev_rate = before.deflection_rate if before else None
+    return [
+        {"label": "Deflection rate", "value": "—" if rate is None else f"{rate:.0f} %", "headline": True,
+         "note": "of questions solved by the community, without staff",
+         "change": _change(rate, prev_rate, better="up", unit="points")},
+        {"label": "Questions asked", "value": f"{t.asked:,}", "change": _change(t.asked, p and p.asked, better="up")},
+        {"label": "Solved by the community", "value": f"{t.solved_by_community:,}",
+         "change": _change(t.solved_by_community, p and p.solved_by_community, better="up")},
+        {"label": "Escalated to staff", "value": f"{t.escalated:,}",
+         "change": _change(t.escalated, p and p.escalated, better="down")},
+        {"label": "Median time to first answer", "value": duration_text(report.first_answer_median) or "—",
+         "change": _change(report.first_answer_median, before and before.first_answer_median, better="down")},
+        {"label": "Estimated savings", "value": f"{report.currency} {report.savings:,.2f}",
+         "note": f"{t.solved_by_community:,} × {report.currency} {report.cost_per_ticket:,.2f} per ticket",
+         "change": _change(report.savings, before and before.savings, better="up")},
+    ]
+
+
 def _day_rows(report: Report) -> list[dict]:
     return [
         {"day": d.day, **{s.key: getattr(d, s.key) for s in OUTCOMES}, "asked": d.asked,
@@ -80,12 +129,16 @@ def report(request: HttpRequest) -> HttpResponse:
         return render(request, "reports/report.html", {"form": form}, status=400)
     result = build_report(period=form.cleaned_data["range"], category=form.cleaned_data["category"])
     days = _day_rows(result)
-    span = f"{result.period.first_day:%-d %b %Y} to {result.period.last_day:%-d %b %Y}"
+    span = f"{date_format(result.period.first_day)} to {date_format(result.period.last_day)}"
+    previous = result.period.previous()
     where = result.category.name if result.category else "all categories"
     context = {
         "form": form,
         "report": result,
         "figures": _figures(result),
+        "previous_figures": [shown for _label, shown, _raw in _figures(result.previous)] if result.previous else [],
+        "kpis": _kpis(result),
+        "previous_span": f"{date_format(previous.first_day)} to {date_format(previous.last_day)}",
         "days": days,
         "span": span,
         "where": where,
@@ -94,8 +147,8 @@ def report(request: HttpRequest) -> HttpResponse:
             chart_id="chart-outcomes",
             title=f"Questions per day by outcome, {span}",
             description=f"Stacked bars, one per day, for {where}. The table below has the same numbers.",
-            labels=[f"{d['day']:%a %-d %b}" for d in days],
-            short_labels=[f"{d['day']:%-d %b}" for d in days],
+            labels=[date_format(d["day"], "D j M") for d in days],
+            short_labels=[date_format(d["day"], "j M") for d in days],
             series=OUTCOMES,
             values=days,
         ),

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 
 from django import template
+from django.conf import settings
 from django.core.cache import cache
 from django.middleware.csrf import get_token
 from django.utils import timezone
@@ -52,7 +53,7 @@ class CachedAnswersNode(template.Node):
         thread = self.thread.resolve(context)
         solution = self.solution.resolve(context)
         answers = self.answers.resolve(context)
-        if request is None or user is None or thread is None:
+        if request is None or user is None or thread is None or not settings.ANSWERS_FRAGMENT_CACHE:
             return self.nodelist.render(context)
         shown = ([solution] if solution else []) + list(answers)
         parts = (

@@ -219,3 +219,29 @@ def test_an_unsubscribe_token_names_one_member_and_kind(member, other_member):
     assert services.read_unsubscribe_token(token) == (member, Kind.RANK)
     assert other_member.username not in token
     assert services.read_unsubscribe_token(token.replace(str(member.pk), str(other_member.pk), 1)) in (None, (member, Kind.RANK))
+
+
+def test_the_bell_opens_a_dropdown_with_the_latest_notifications_one_line_each(client, django_capture_on_commit_callbacks):
+    from community import services as community
+    from tests.factories import CategoryFactory, UserFactory
+
+    asker, helper = UserFactory(), UserFactory(display_name="Helpful Helper")
+    category = CategoryFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        thread = community.ask_question(author=asker, category=category, title="Export my calendar to CSV",
+                                        body="How do I export everything?", tags="")
+        for n in range(10):
+            community.post_answer(author=helper, thread=thread, body=f"Try Settings, then Export ({n}).")
+    client.force_login(asker)
+    page = client.get("/").content.decode()
+    assert 'class="bell-menu"' in page and "/notifications/dropdown/" in page
+    html = client.get("/notifications/dropdown/", HTTP_HX_REQUEST="true").content.decode()
+    assert 1 <= html.count('<li class="bell-item') <= 8
+    assert "Helpful Helper" in html
+    assert "See all" in html and 'href="/notifications/"' in html
+    assert "Unread" in html
+
+
+def test_the_dropdown_needs_a_member(client):
+    response = client.get("/notifications/dropdown/")
+    assert response.status_code == 302

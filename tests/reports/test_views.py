@@ -153,4 +153,44 @@ def test_the_number_of_queries_does_not_grow_with_the_data(client, dataset, toda
     with CaptureQueriesContext(connection) as large:
         response = client.get(url)
     assert response.status_code == 200
-    assert len(large) == len(small) <= 16
+    # 16 for the period itself, and the previous period of the same length for the comparison.
+    assert len(large) == len(small) <= 20
+
+
+def test_the_deflection_rate_leads_and_every_card_compares_with_the_previous_period(client, dataset, today):
+    client.force_login(dataset.staff)
+    html = client.get(reverse("reports:report"), {"period": "7"}).content.decode()
+    assert html.index(">Deflection rate<") < html.index(">Questions asked<")
+    assert "kpi-headline" in html
+    assert "Changes compare with the 7 days before" in html
+    assert html.count('class="kpi-change') == 6
+    assert "Previous period" in html
+    assert "Closed tickets, by outcome" in html
+
+
+def test_change_says_which_way_and_whether_that_is_good():
+    from datetime import timedelta as td
+
+    from reports.views import _change
+
+    assert _change(60.0, 50.0, better="up", unit="points") == {
+        "text": "▲ 10.0 points", "tone": "good", "sr": "up 10.0 points from the previous period"}
+    assert _change(12, 8, better="down")["tone"] == "bad"
+    assert _change(td(hours=1), td(hours=2), better="down")["text"] == "▼ 50 %"
+    assert _change(5, 5, better="up")["text"] == "no change"
+    assert _change(None, 5, better="up")["tone"] == "flat"
+
+
+def test_top_helpers_count_only_live_answers(category):
+    from community import services as community
+    from community.models import Answer
+    from reports.selectors import Period, build_report
+    from tests.factories import UserFactory
+
+    asker, hidden_helper = UserFactory(), UserFactory(display_name="Hidden Helper")
+    thread = community.ask_question(author=asker, category=category, title="Export my calendar to CSV",
+                                    body="How do I export everything?", tags="")
+    answer = community.post_answer(author=hidden_helper, thread=thread, body="Buy my course at spam dot example.")
+    Answer.objects.filter(pk=answer.pk).update(is_hidden=True)
+    report = build_report(period=Period.last(7))
+    assert "Hidden Helper" not in [h.user.name for h in report.helpers]

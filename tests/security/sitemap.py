@@ -53,6 +53,7 @@ class World:
     public_image: Any = None
     private_image: Any = None
     pending_image: Any = None
+    macro: Any = None  # a saved reply staff shared
 
     def user(self, role: str):
         return None if role == "anonymous" else getattr(self, role)
@@ -103,7 +104,12 @@ def build_world() -> World:
 
     services.flag_post(user=other, post=public_answer, reason=Flag.Reason.values[0], note="Looks off")
     channel = Channel.objects.create(name="Billing desk", instructions="Write to billing.", link="https://example.com")
+    from escalation.macros import create_macro
+
+    macro = create_macro(staff=staff, title="Refund on its way", body="Hi {asker_name}, the refund is on its way.",
+                         shared=True)
     return World(
+        macro=macro,
         category=category,
         asker=asker,
         other=other,
@@ -206,6 +212,14 @@ ROUTES: dict[str, list[Variant]] = {
         Variant(NONE, "public", query="q=marmalade"),
         Variant(NONE, "public", query="q=pelican"),
         Variant(NONE, "public", query="q=walrus&category=billing"),
+        # Typos of private words: corrections come from listed threads only.
+        Variant(NONE, "public", query="q=marmelade+walrys&sort=new&date=week&tag=walrusbilling"),
+        Variant(NONE, "public", query="q=pelicam+sorbett&sort=helpful&solved=no"),
+    ],
+    "community:search_suggest": [
+        Variant(NONE, "public", query="q=calender+sync"),
+        Variant(NONE, "public", query="q=marmelade+walrus"),
+        Variant(NONE, "public", query="q=Zanzibar+quokka+plan"),
     ],
     "community:category": [Variant(lambda w: {"slug": w.category.slug}, "public")],
     "community:tags": [Variant(NONE, "public")],
@@ -248,6 +262,11 @@ ROUTES: dict[str, list[Variant]] = {
     "kudos:award": [Variant(NONE, "staff")],
     # --- escalation (the staff pages)
     "escalation:queue": [Variant(NONE, "staff"), Variant(NONE, "staff", query="status=")],
+    "escalation:bulk": [Variant(NONE, "action", outsiders=NOT_STAFF)],
+    "escalation:macros": [Variant(NONE, "staff")],
+    "escalation:macro_new": [Variant(NONE, "staff")],
+    "escalation:macro_edit": [Variant(lambda w: {"pk": w.macro.pk}, "staff")],
+    "escalation:macro_delete": [Variant(lambda w: {"pk": w.macro.pk}, "action", outsiders=NOT_STAFF)],
     "escalation:ticket": [Variant(T, "staff")],
     "escalation:claim": [Variant(T, "action", outsiders=NOT_STAFF)],
     "escalation:note": [Variant(T, "action", outsiders=NOT_STAFF)],
@@ -259,6 +278,7 @@ ROUTES: dict[str, list[Variant]] = {
     "notifications:list": [Variant(NONE, "member")],
     "notifications:read": [Variant(lambda w: {"pk": _notification_of(w.asker)}, "action", outsiders=PRIVATE)],
     "notifications:read_all": [Variant(NONE, "action")],
+    "notifications:dropdown": [Variant(NONE, "member")],
     "notifications:unsubscribe": [
         Variant(lambda w: {"token": _unsubscribe_token(w.asker)}, "public"),
         Variant(lambda w: {"token": "not-a-signed-token"}, "public", expect={r: {400} for r in ROLES}),

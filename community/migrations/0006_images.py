@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('community', '0004_mask_account_data'),
+        ('community', '0005_search_words'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
