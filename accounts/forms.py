@@ -45,10 +45,18 @@ class SignupForm(forms.Form):
 
 class ProfileForm(forms.Form):
     display_name = forms.CharField(label="Display name", max_length=NAME_MAX_LENGTH, required=False)
+    time_zone = forms.ChoiceField(
+        label="Time zone",
+        required=False,
+        help_text="Times on the site are shown in this zone.",
+    )
 
     def __init__(self, *args, user=None, **kwargs):
+        from accounts import timezones
+
         super().__init__(*args, **kwargs)
         self.user = user
+        self.fields["time_zone"].choices = [("", "Same as my browser")] + timezones.choices()
 
     def clean_display_name(self) -> str:
         return _clean_display_name(

@@ -25,6 +25,12 @@ class User(AbstractUser):
     # like this name?" is one query over two indexed columns (accounts.selectors).
     username_skeleton = models.CharField(max_length=150, blank=True, default="", editable=False, db_index=True)
     display_name_skeleton = models.CharField(max_length=150, blank=True, default="", editable=False, db_index=True)
+    time_zone = models.CharField(
+        "time zone",
+        max_length=64,
+        blank=True,
+        help_text="Times on the site are shown in this zone. Empty: your browser's.",
+    )
 
     class Meta:
         indexes = [models.Index(fields=["-points"], name="user_points_desc")]

@@ -59,3 +59,23 @@ def set_staff(*, user: User, is_staff: bool) -> User:
     User.objects.filter(pk=user.pk).update(is_staff=is_staff)
     user.is_staff = is_staff
     return user
+
+
+@transaction.atomic
+def set_time_zone(*, user: User, time_zone: str, only_if_unset: bool = False) -> User:
+    """Set the zone the member's times are shown in ("" follows the browser). An unknown zone
+    raises ValidationError. ``only_if_unset`` (the browser reporting its zone on a first visit)
+    never overwrites a zone the member chose."""
+    from django.core.exceptions import ValidationError
+
+    from accounts import timezones
+
+    time_zone = (time_zone or "").strip()
+    if time_zone and not timezones.valid(time_zone):
+        raise ValidationError("Choose a time zone from the list.")
+    users = User.objects.filter(pk=user.pk)
+    if only_if_unset:
+        users = users.filter(time_zone="")
+    if users.update(time_zone=time_zone):
+        user.time_zone = time_zone
+    return user

@@ -7,4 +7,5 @@ app_name = "accounts"
 urlpatterns = [
     path("u/<str:username>/", views.profile, name="profile"),
     path("settings/profile/", views.edit_profile, name="edit_profile"),
+    path("settings/time-zone/", views.browser_time_zone, name="browser_time_zone"),
 ]

@@ -25,6 +25,7 @@ class QuestionForm(forms.Form):
     category = forms.ModelChoiceField(
         queryset=Category.objects.all(),
         empty_label="Choose a product area",
+        widget=forms.Select(attrs={"data-validate": "question", "aria-describedby": "category-errors"}),
         error_messages={"invalid_choice": "Choose one of the listed product areas."},
     )
     tags = forms.CharField(

@@ -421,6 +421,69 @@ class Follow(models.Model):
     @property
     def target(self):
         return self.thread or self.category or self.tag
+
+
+# --- Images ---------------------------------------------------------------------------------
+
+
+class ImageQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "ImageQuerySet":
+        """Images this user may load: a pending upload (not yet in a post) only by its uploader;
+        an attached one by whoever may see its thread (Thread.objects.visible_to) and, for an
+        answer's image, that answer (Answer.objects.visible_to)."""
+        pending = Q(thread__isnull=True)
+        mine = Q(uploader=user) if user is not None and user.is_authenticated else Q(pk__in=[])
+        attached = Q(thread__in=Thread.objects.visible_to(user)) & (
+            Q(answer__isnull=True) | Q(answer__in=Answer.objects.visible_to(user))
+        )
+        return self.filter((pending & mine) | attached)
+
+    def pending_for(self, user) -> "ImageQuerySet":
+        return self.filter(uploader=user, thread__isnull=True)
+
+
+class Image(models.Model):
+    """A screenshot a member uploaded: validated and re-encoded without metadata by
+    community.images, stored through Django's storage API (never served by it: only the
+    community:image view serves it, after checking who may see it on every request).
+
+    Pending (no thread) until the post that shows it is saved; then attached to that thread
+    (and answer), whose visibility it follows from then on.
+    """
+
+    key = models.CharField(max_length=32, unique=True, help_text="Random, URL-safe: the image's address.")
+    uploader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="images")
+    file = models.FileField(upload_to="images/%Y/%m/", max_length=200)
+    name = models.CharField(max_length=80, help_text="Safe file name shown and sent with the image.")
+    content_type = models.CharField(max_length=32)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    size = models.PositiveIntegerField(help_text="Bytes after re-encoding.")
+    thread = models.ForeignKey(Thread, null=True, blank=True, on_delete=models.CASCADE, related_name="images")
+    answer = models.ForeignKey(Answer, null=True, blank=True, on_delete=models.CASCADE, related_name="images")
+    created_at = models.DateTimeField(default=timezone.now)
+    attached_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ImageQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["uploader", "-created_at"], name="image_uploader_created")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(answer__isnull=True) | Q(thread__isnull=False), name="image_answer_has_thread"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("community:image", kwargs={"key": self.key, "name": self.name})
+
+    @property
+    def is_public(self) -> bool:
+        """Whether anyone at all may load it (so shared caches may keep it)."""
+        return Image.objects.visible_to(None).filter(pk=self.pk).exists()
 class SearchWord(models.Model):
     """A word of the titles of listed threads, with how many titles have it: the vocabulary
     that search corrects typos against (community.search.correct_words). Rebuilt from the

@@ -149,6 +149,12 @@ def _eligible(request: HttpRequest) -> bool:
     )
 
 
+def _visitor_time_zone(request: HttpRequest) -> str:
+    from accounts import timezones
+
+    return timezones.valid(request.COOKIES.get(timezones.COOKIE))
+
+
 def _storable(request: HttpRequest, response) -> bool:
     user = getattr(request, "user", None)
     return (
@@ -187,6 +193,8 @@ class AnonymousPageCacheMiddleware:
         else:
             version_keys = [SITE_KEY, LISTS_KEY]
         full_path = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+        # Times are rendered in the visitor's zone (accounts.timezones): one copy per zone.
+        full_path += "#tz=" + _visitor_time_zone(request)
         page_key = PAGE_KEY.format(digest=hashlib.sha256(full_path.encode()).hexdigest())
         found = cache.get_many([page_key, *version_keys])
         versions = _current_versions(version_keys, found)

@@ -22,6 +22,9 @@ Thread.version goes up on every change to what the thread page shows.
 
 from __future__ import annotations
 
+import re
+import secrets
+import string
 from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -150,6 +153,7 @@ def ask_question(
     )
     if tags:
         thread.tags.set(tags)
+    _attach_images(user=author, html=body_html, thread=thread)
     thread.detected_private_data = detected
     thread.masked_findings = findings
     _auto_follow(user=author, thread=thread)
@@ -191,6 +195,7 @@ def edit_question(
         fields.update(
             title=title, slug=slugify(title)[:160] or "question", body=body, body_html=body_html, edited_at=now
         )
+        _attach_images(user=user, html=body_html, thread=thread)
     if became_private:
         fields.update(
             is_private=True,
@@ -272,6 +277,7 @@ def post_answer(*, author, thread: Thread, body: str) -> Answer:
         is_official=bool(author.is_staff),
         created_at=now,
     )
+    _attach_images(user=author, html=body_html, thread=thread, answer=answer)
     changes = {"answer_count": F("answer_count") + 1, "last_activity_at": now}
     if thread.first_answer_at is None and author.pk != thread.author_id:
         changes["first_answer_at"] = now
@@ -302,6 +308,7 @@ def edit_answer(*, user, answer: Answer, body: str) -> Answer:
     answer.body_html = body_html
     answer.edited_at = timezone.now()
     answer.save(update_fields=["body", "body_html", "edited_at"])
+    _attach_images(user=user, html=body_html, thread=thread, answer=answer)
     _bump_thread(thread)
     events.answer_edited.send(sender=Answer, answer=answer)
     return answer
@@ -666,3 +673,91 @@ def unfollow(*, user, thread: Thread | None = None, category: Category | None = 
     else:
         Follow.objects.filter(user=user, **target).delete()
     return was
+
+
+# --- Images ---------------------------------------------------------------------------------
+# A screenshot is uploaded before the post that shows it exists (pasted into a new question):
+# it is stored as the uploader's pending Image and attached to the post when the post is saved
+# (ask_question, edit_question, post_answer, edit_answer call _attach_images). From then on it
+# is visible to exactly those who may see that post (Image.objects.visible_to).
+
+
+def upload_image(*, user, data: bytes, name: str = "") -> "Image":
+    """Check, re-encode (community.images) and store an upload as ``user``'s pending image.
+
+    Raises ValidationError with a message for the member: not an image we accept, too big,
+    too many pixels, or over IMAGE_UPLOADS_PER_HOUR (code "rate_limited"). The file is written
+    through Django's default storage under a random name; nothing serves that storage
+    directly. ``image.name_had_account_data`` says the file name was replaced.
+    """
+    from django.conf import settings
+    from django.core.files.base import ContentFile
+
+    from community import images
+    from community.models import Image
+
+    if user is None or not user.is_authenticated or not user.is_active:
+        raise PermissionDenied("Sign in to add images.")
+    per_hour = int(getattr(settings, "IMAGE_UPLOADS_PER_HOUR", 30))
+    since = timezone.now() - timezone.timedelta(hours=1)
+    if Image.objects.filter(uploader=user, created_at__gte=since).count() >= per_hour:
+        raise ValidationError(
+            f"You have added {per_hour} images in the last hour, the most we allow. Try again later.",
+            code="rate_limited",
+        )
+    processed = images.process(data, name)
+    # Letters only (131 bits): a key with digits could look like an IBAN or a card number to
+    # community.privacy and make the question that shows it private.
+    key = "".join(secrets.choice(string.ascii_letters) for _ in range(23))
+    image = Image(
+        key=key,
+        uploader=user,
+        name=processed.name,
+        content_type=processed.content_type,
+        width=processed.width,
+        height=processed.height,
+        size=len(processed.data),
+        created_at=timezone.now(),
+    )
+    # The stored name is random too: a storage listing or a bucket URL tells nothing.
+    image.file.save(f"{secrets.token_hex(16)}.{images.EXTENSIONS[processed.format]}", ContentFile(processed.data), save=False)
+    try:
+        image.save()
+    except Exception:
+        image.file.delete(save=False)
+        raise
+    image.name_had_account_data = processed.name_had_account_data
+    return image
+
+
+def _attach_images(*, user, html: str, thread: Thread, answer: Answer | None = None) -> int:
+    """Attach ``user``'s pending images that ``html`` (a post's rendered body) shows to the
+    post. Images of other members, or already attached elsewhere, are left as they are: they
+    keep following their own post's visibility. Returns how many were attached."""
+    from community.markdown import image_keys
+    from community.models import Image
+
+    keys = image_keys(html)
+    if not keys:
+        return 0
+    return Image.objects.pending_for(user).filter(key__in=keys).update(
+        thread=thread, answer=answer, attached_at=timezone.now()
+    )
+
+
+def delete_stale_uploads(*, older_than_hours: int = 24) -> int:
+    """Delete pending images (uploaded, never shown in a saved post) older than
+    ``older_than_hours``, files included: a draft abandoned for a day keeps nothing stored.
+    Run by beat (community.tasks.delete_stale_uploads). Returns how many were deleted."""
+    from community.models import Image
+
+    cutoff = timezone.now() - timezone.timedelta(hours=older_than_hours)
+    deleted = 0
+    for image in Image.objects.filter(thread__isnull=True, created_at__lt=cutoff).iterator():
+        with transaction.atomic():
+            # Attached since it was read? Then it stays.
+            if not Image.objects.filter(pk=image.pk, thread__isnull=True).delete()[0]:
+                continue
+        image.file.delete(save=False)
+        deleted += 1
+    return deleted

@@ -44,6 +44,10 @@ urlpatterns = [
     path("c/<slug:slug>/", views.category_detail, name="category"),
     path("tags/", views.tag_index, name="tags"),
     path("tags/<slug:tag>/", views.tag_detail, name="tag"),
+    # --- Images and the editor
+    path("images/", views.upload_image, name="upload_image"),
+    path("images/<str:key>/<str:name>", views.image, name="image"),
+    path("ask/validate/", views.validate_field, name="validate_field"),
     # --- Flags
     path("staff/flags/", views.moderation, name="moderation"),
     path("staff/flags/<str:kind>/<int:pk>/restore/", views.restore_flagged, name="restore_flagged"),

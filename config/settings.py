@@ -463,6 +463,36 @@ CELERY_BEAT_SCHEDULE["escalation-integrations"] = {
     "task": "escalation.tasks.sync_integrations",
     "schedule": float(INTEGRATIONS_SWEEP_SECONDS),
 }
+
+# --- Images and time zones (issue 15) -----------------------------------------------------------
+# Uploaded screenshots go through Django's storage API ("default" storage): a folder under var/
+# by default, never served by a URL of its own (community.views.image checks who may see each
+# image). IMAGE_STORAGE=s3 puts them in an S3-compatible bucket through django-storages (the
+# optional "s3" extra), configured by its usual AWS_* variables; keep the bucket private.
+MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(VAR_DIR / "media"))
+MEDIA_URL = "/media-not-served/"
+if env.str("IMAGE_STORAGE", default="local") == "s3":
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("AWS_STORAGE_BUCKET_NAME"),
+            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+IMAGE_MAX_BYTES = env.int("IMAGE_MAX_MB", default=5) * 1024 * 1024
+IMAGE_MAX_PIXELS = env.int("IMAGE_MAX_PIXELS", default=40_000_000)
+IMAGE_MAX_SIDE = env.int("IMAGE_MAX_SIDE", default=2560)
+IMAGE_UPLOADS_PER_HOUR = env.int("IMAGE_UPLOADS_PER_HOUR", default=30)
+MIDDLEWARE.append("accounts.middleware.TimezoneMiddleware")
+TEMPLATES[0]["OPTIONS"]["builtins"] = ["accounts.templatetags.dates"]
+CELERY_BEAT_SCHEDULE["community-stale-uploads"] = {
+    "task": "community.tasks.delete_stale_uploads",
+    "schedule": 60.0 * 60,
+}
 # A thread's rendered answers are cached per thread version and viewer state
 # (community/templatetags/community_cache.py); off only to measure pages rendered from scratch.
 ANSWERS_FRAGMENT_CACHE = env.bool("ANSWERS_FRAGMENT_CACHE", default=True)

@@ -45,3 +45,4 @@ else:
 # Tests measure and inspect rendered pages; the anonymous page cache is tested on its own in
 # tests/community/test_caching.py, which turns it on.
 ANONYMOUS_PAGE_CACHE_SECONDS = 0
+MEDIA_ROOT = __import__("tempfile").mkdtemp(prefix="peerdesk-test-media-")

@@ -18,6 +18,7 @@ from django import template
 from django.conf import settings
 from django.core.cache import cache
 from django.middleware.csrf import get_token
+from django.utils import timezone
 
 from community.pagecache import site_version
 
@@ -62,6 +63,7 @@ class CachedAnswersNode(template.Node):
             # Bumped when any member's rank badge changes (kudos) or a name changes.
             site_version(),
             request.get_full_path(),
+            timezone.get_current_timezone_name(),  # times are rendered in the viewer's zone
             user.is_authenticated,
             bool(context.get("is_staff_viewer")),
             tuple(_viewer_state(answer, user) for answer in shown),

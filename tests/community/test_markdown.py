@@ -25,7 +25,9 @@ def test_markdown_renders_emphasis_lists_quotes_and_code():
     assert "<strong>bold</strong>" in html and "<em>em</em>" in html and "<s>gone</s>" in html
     assert "<ul>\n<li>one</li>" in html
     assert "<blockquote>" in html
-    assert '<pre><code class="language-python">print(1 &lt; 2)' in html
+    # Fenced code with a language is highlighted on the server (Pygments classes).
+    assert '<pre tabindex="0"><code class="language-python"><span class="nb">print</span>' in html
+    assert '<span class="o">&lt;</span>' in html
 
 
 def test_tables_keep_their_alignment_and_nothing_else():
@@ -74,3 +76,74 @@ def test_no_script_event_handler_or_javascript_url_survives(source):
 
 def test_empty_source_renders_empty():
     assert render("") == ""
+
+
+# --- Bare URLs and highlighted code (issue 15) ----------------------------------------------
+
+
+def test_bare_urls_become_links_without_their_trailing_punctuation():
+    html = render("See https://example.com/help. Or (https://example.org/a_(b)) and www.not-a-link.com")
+    assert '<a href="https://example.com/help" rel="nofollow ugc noopener">https://example.com/help</a>.' in html
+    assert '(<a href="https://example.org/a_(b)" rel="nofollow ugc noopener">https://example.org/a_(b)</a>)' in html
+    assert "www.not-a-link.com" in html and html.count("<a ") == 2
+
+
+def test_urls_in_code_and_links_are_left_alone():
+    html = render("`https://example.com/x` and [docs](https://example.com/y)\n\n```\nhttps://example.com/z\n```")
+    assert html.count("<a ") == 1
+    assert "<code>https://example.com/x</code>" in html
+    assert "https://example.com/z" in html
+
+
+def test_only_http_urls_are_linked():
+    html = render("javascript://alert(1) and ftp://example.com/file")
+    assert "<a " not in html
+
+
+def test_a_long_run_of_url_like_text_renders_quickly():
+    import time
+
+    start = time.perf_counter()
+    render("https://" + "a" * 19_000 + " " + "http://x " * 100)
+    assert time.perf_counter() - start < 1
+
+
+def test_unknown_or_missing_languages_are_shown_plain():
+    assert render("```nosuchlang\nx = 1\n```") == '<pre tabindex="0"><code class="language-nosuchlang">x = 1\n</code></pre>\n'
+    assert "<span" not in render("```\nx = 1\n```")
+
+
+def test_only_pygments_classes_survive_on_spans():
+    html = render("```html\n<span class=\"evil\">x</span>\n```")
+    assert 'class="evil"' not in html.replace("&quot;evil&quot;", "")
+    from community.markdown import sanitize
+
+    assert sanitize('<span class="k">a</span><span class="evil">b</span>') == '<span class="k">a</span><span>b</span>'
+
+
+def test_our_image_urls_are_kept_and_other_relative_ones_dropped():
+    html = render("![a](/images/abcdefghijklmnopqrstuv/shot.png) ![b](/admin/logout/) ![c](data:image/png;base64,AAAA)")
+    assert 'src="/images/abcdefghijklmnopqrstuv/shot.png"' in html
+    assert "/admin/logout/" not in html and "data:" not in html
+
+
+def test_the_committed_highlight_stylesheet_is_the_generated_one():
+    from pathlib import Path
+
+    from community.highlight import stylesheet
+
+    committed = Path(__file__).resolve().parents[2] / "static" / "peerdesk" / "highlight.css"
+    assert committed.read_text() == stylesheet(), "run: python -m community.highlight > static/peerdesk/highlight.css"
+
+
+def test_every_highlight_colour_has_4_5_to_1_contrast():
+    import re
+
+    from community.highlight import DARK_BG, LIGHT_BG, contrast, stylesheet
+
+    light, dark = stylesheet().split("@media (prefers-color-scheme: dark)")
+    for part, background in ((light, LIGHT_BG), (dark, DARK_BG)):
+        colours = re.findall(r"color: (#[0-9a-f]{6})", part)
+        assert colours
+        for colour in colours:
+            assert contrast(colour, background) >= 4.5, (colour, background)

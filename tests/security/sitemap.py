@@ -64,6 +64,10 @@ class World:
     public_comment: Any = None  # asker's comment under their public answer
     private_comment: Any = None  # asker's comment under their private question
 
+    # Screenshots: on the public thread, on the private one, and the asker's pending upload.
+    public_image: Any = None
+    private_image: Any = None
+    pending_image: Any = None
     macro: Any = None  # a saved reply staff shared
 
     def user(self, role: str):
@@ -87,11 +91,14 @@ def build_world() -> World:
     other = UserFactory(username="other", display_name="Other")
     staff = StaffFactory(username="staffer", display_name="Staffer")
     admin = AdminFactory(username="boss", display_name="Boss")
+    public_image = services.upload_image(user=other, data=_png(), name="calendar.png")
+    private_image = services.upload_image(user=asker, data=_png(), name="invoice.png")
+    pending_image = services.upload_image(user=asker, data=_png(), name="draft.png")
     public_thread = services.ask_question(
         author=other,
         category=category,
         title="Calendar sync stops after the update",
-        body="Since 4.2 my calendar does not sync.",
+        body=f"Since 4.2 my calendar does not sync.\n\n![calendar]({public_image.get_absolute_url()})",
         tags="sync",
     )
     public_answer = services.post_answer(author=asker, thread=public_thread, body="Sign out and in again.")
@@ -100,7 +107,7 @@ def build_world() -> World:
         author=asker,
         category=category,
         title=PRIVATE_TITLE,
-        body=PRIVATE_BODY,
+        body=f"{PRIVATE_BODY}\n\n![invoice]({private_image.get_absolute_url()})",
         tags=PRIVATE_TAG,
         is_private=True,
     )
@@ -158,6 +165,9 @@ def build_world() -> World:
         api_token=api_token,
         public_comment=public_comment,
         private_comment=private_comment,
+        public_image=public_image,
+        private_image=private_image,
+        pending_image=pending_image,
     )
 
 
@@ -199,6 +209,16 @@ def _build_experts_world(category, *, asker, other, staff):
     )
     expert.refresh_from_db()
     return expert, claim, session, batch
+
+
+def _png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 30, 30)).save(buffer, "PNG")
+    return buffer.getvalue()
 
 
 @dataclass(frozen=True)
@@ -327,6 +347,20 @@ ROUTES: dict[str, list[Variant]] = {
         Variant(lambda w: {"kind": "answer", "pk": w.public_answer.pk}, "action", outsiders=NOT_STAFF),
         Variant(lambda w: {"kind": "thread", "pk": w.private_thread.pk}, "action", outsiders=NOT_STAFF),
     ],
+    # --- community: images and the editor (issue 15)
+    "community:upload_image": [Variant(NONE, "action")],
+    "community:validate_field": [Variant(NONE, "action")],
+    "community:image": [
+        Variant(lambda w: {"key": w.public_image.key, "name": w.public_image.name}, "public"),
+        Variant(lambda w: {"key": w.private_image.key, "name": w.private_image.name}, "owner"),
+        # A pending upload (in no post yet): its uploader only, not even staff.
+        Variant(
+            lambda w: {"key": w.pending_image.key, "name": w.pending_image.name},
+            "owner",
+            expect={"asker": {200}, "staff": {404}, "admin": {404}, "anonymous": {404}},
+        ),
+    ],
+    "accounts:browser_time_zone": [Variant(NONE, "action")],
     # --- accounts
     "accounts:profile": [
         Variant(lambda w: {"username": w.asker.username}, "public"),
