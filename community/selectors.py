@@ -111,11 +111,12 @@ def tags_with_counts(*, limit: int | None = None) -> list[Tag]:
     return list(tags[:limit] if limit else tags)
 
 
-def listed_tag(slug: str) -> Tag | None:
+def listed_tag(slug: str, *, queryset=None) -> Tag | None:
     """The tag with this slug if at least one listed thread carries it, else None: a tag used
     only on private, deleted or hidden threads does not exist for anyone (its name could be
-    the private part). One query."""
-    return Tag.objects.filter(slug=slug, taggit_taggeditem_items__in=_listed_tagged_items()).distinct().first()
+    the private part). One query; ``queryset`` (tags with annotations) to start from."""
+    tags = Tag.objects.all() if queryset is None else queryset
+    return tags.filter(slug=slug, taggit_taggeditem_items__in=_listed_tagged_items()).distinct().first()
 
 
 def sidebar() -> dict:

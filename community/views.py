@@ -743,10 +743,9 @@ def tag_detail(request: HttpRequest, tag: str) -> HttpResponse:
     from community.selectors import listed_tag
 
     # A tag exists publicly only while a listed thread carries it.
-    tag_obj = listed_tag(tag)
+    tag_obj = listed_tag(tag, queryset=_with_viewer_follows(Tag.objects.all(), request.user, "tag"))
     if tag_obj is None:
         raise Http404("No such tag.")
-    tag_obj = _with_viewer_follows(Tag.objects.filter(pk=tag_obj.pk), request.user, "tag").get()
     following = bool(getattr(tag_obj, "viewer_follows", False))
     return _thread_list(request, template="community/tag.html", tag=tag_obj, tag_page=True, following_topic=following)
 

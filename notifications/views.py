@@ -125,7 +125,7 @@ def unfollow(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "notifications/unfollow.html", {"invalid": True}, status=400)
     member, thread = found
     context = {
-        "title": thread.title if services.can_see_thread(member, thread) else "",
+        "title": thread.title if thread.is_visible_to(member) else "",
         "email": _masked(member.email),
         "token": token,
     }
