@@ -11,12 +11,12 @@ asked for another address on allauth's sign-up form instead.
 
 from __future__ import annotations
 
-from allauth.account.adapter import DefaultAccountAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from accounts import hooks
+from accounts.adapter import AccountAdapter as NameRulesAdapter
 
 DISPLAY_NAME_MAX = 60
 PASSWORD_LOGIN_OFF = "Password sign-in is turned off here: use your company's sign-in button below."
@@ -26,7 +26,10 @@ def password_login_enabled() -> bool:
     return bool(getattr(settings, "ACCOUNT_PASSWORD_LOGIN", True))
 
 
-class AccountAdapter(DefaultAccountAdapter):
+class AccountAdapter(NameRulesAdapter):
+    """The name rules (accounts.adapter: no lookalike usernames) plus password sign-in that
+    can be turned off."""
+
     def is_open_for_signup(self, request) -> bool:
         # Local sign-up makes a password account: closed with password sign-in.
         return password_login_enabled() and super().is_open_for_signup(request)

@@ -164,7 +164,10 @@ def search_threads(
     strict = bool(_OPERATORS_RE.search(query))
     threads = _matching(base, query=query, words=words, strict=strict)
     suggestion, corrected = "", False
-    if not strict and len(words) <= 8 and threads[:FEW_RESULTS].count() < FEW_RESULTS:
+    found = getattr(threads, "candidate_count", None)
+    if found is None and not strict and len(words) <= 8:
+        found = threads[:FEW_RESULTS].count()
+    if not strict and len(words) <= 8 and found < FEW_RESULTS:
         fixed = correct_words(words)
         if fixed != words:
             fixed_threads = _matching(base, query=" ".join(fixed), words=fixed, strict=False)
@@ -215,9 +218,11 @@ def _matching(threads: QuerySet, *, query: str, words: list[str], strict: bool) 
                 threads.filter(search_vector=every).order_by("-last_activity_at")
                 .values_list("pk", flat=True)[:ALL_WORDS_CANDIDATES]
             )
-        return threads.filter(pk__in=set(candidates)).annotate(
+        matching = threads.filter(pk__in=set(candidates)).annotate(
             matched=matched, score=SearchRank(vector, ts_query) * _solved_boost()
         )
+        matching.candidate_count = len(set(candidates))  # spares search_threads a COUNT
+        return matching
     # SQLite: case-insensitive word matching, a title match counting double.
     if strict:
         return _strict_words(threads, query).annotate(matched=Value(len(words)), score=_solved_boost())

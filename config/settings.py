@@ -244,7 +244,6 @@ ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
 # Refuses usernames that look like an existing member's or staff's name (accounts/names.py).
-ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 
 # Usernames are public: the model's rule plus a refusal of card and account numbers.
 ACCOUNT_USERNAME_VALIDATORS = "accounts.hooks.USERNAME_VALIDATORS"

@@ -139,7 +139,7 @@ def test_search_with_a_typo_keeps_its_query_budget(client, size, django_assert_m
     for n in range(size):
         make_thread(title=f"Calendar problem number {n}")
     rebuild_search_words()
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(14):
         assert client.get(reverse("community:search"), {"q": "calender problm"}).status_code == 200
     with django_assert_max_num_queries(8):
         assert client.get(reverse("community:search_suggest"), {"q": "calender"}).status_code == 200

@@ -35,6 +35,9 @@ def rank_post(r, **changes):
         "questions_per_day": r.questions_per_day or "", "answers_per_day": r.answers_per_day or "",
         "links_per_day": r.links_per_day or "", "seconds_between_posts": r.seconds_between_posts,
         "flag_weight": r.flag_weight, "can_retag": "on" if r.can_retag else "",
+        # the trust privileges (issue 13): the admin's form has them too
+        "votes_move_points": "on" if r.votes_move_points else "", "trusted_after_hours": r.trusted_after_hours,
+        "trust_needs_verified_email": "on" if r.trust_needs_verified_email else "",
     }
     data.update(changes)
     return data

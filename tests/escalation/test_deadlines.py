@@ -217,7 +217,9 @@ def test_a_window_longer_than_the_broker_keeps_messages_relies_on_the_sweep_alon
     assert Deadline.objects.filter(status="pending").count() == 2
 
 
-def test_sweep_query_count_does_not_grow_with_deadlines_that_are_not_due(member, category, policy, django_assert_num_queries):
+def test_sweep_query_count_does_not_grow_with_deadlines_that_are_not_due(
+    member, category, policy, django_assert_num_queries, django_assert_max_num_queries
+):
     start = timezone.now()
     with time_machine.travel(start, tick=False):
         due = ask(member, category)
@@ -241,7 +243,8 @@ def test_sweep_query_count_does_not_grow_with_deadlines_that_are_not_due(member,
         for _ in range(30):
             ask(member, category)
     with time_machine.travel(start2 + timedelta(minutes=61), tick=False):
-        with django_assert_num_queries(len(few.captured_queries)):
+        # At most as many: the first sweep may also warm caches (the experts tier's programmes).
+        with django_assert_max_num_queries(len(few.captured_queries)):
             services.sweep_due_deadlines()
 
 
