@@ -30,7 +30,7 @@ question_edited = Signal()
 # mentioned: the active members it names with @username (maybe empty).
 answer_posted = Signal()
 
-# answer: the edited Answer.
+# answer: the edited Answer; mentioned: members the edit names who were not named before.
 answer_edited = Signal()
 
 # answer, voter: a member's "This helped" on someone else's answer (never their own).

@@ -231,7 +231,8 @@ def profile_activity(*, member, viewer, params) -> dict:
     """The profile's tabs for ``member`` as ``viewer`` may see them: questions (their own
     private ones for themselves and staff only, through Thread.objects.visible_to), answers,
     accepted solutions and, for themselves and staff, what they follow. A constant number of
-    queries whatever the page size: three counts, the page's rows and its count."""
+    queries whatever the page size: three counts and the page's rows (plus a count for the
+    following tab)."""
     from django.core.paginator import Paginator
     from django.db.models import F
 
@@ -262,7 +263,10 @@ def profile_activity(*, member, viewer, params) -> dict:
         )
     else:
         rows = {"questions": questions, "answers": answers, "solutions": solutions}[tab]
-    page = Paginator(rows, PROFILE_PAGE_SIZE).get_page(params.get("page"))
+    paginator = Paginator(rows, PROFILE_PAGE_SIZE)
+    if tab in counts:  # counted above already; Paginator.count is a cached_property
+        paginator.count = counts[tab]
+    page = paginator.get_page(params.get("page"))
     return {
         "member": member,
         "is_self": is_self,

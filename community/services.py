@@ -291,7 +291,8 @@ def post_answer(*, author, thread: Thread, body: str) -> Answer:
 
 @transaction.atomic
 def edit_answer(*, user, answer: Answer, body: str) -> Answer:
-    """Change an answer's text, keeping the previous text as a Revision. Sends answer_edited.
+    """Change an answer's text, keeping the previous text as a Revision. Sends answer_edited
+    with the members named for the first time, so they hear of it once.
 
     The new text is masked as in post_answer (``answer.masked_findings``)."""
     thread, answer = _lock_answer(answer)
@@ -301,7 +302,9 @@ def edit_answer(*, user, answer: Answer, body: str) -> Answer:
     answer.masked_findings = list(masked.findings)
     if body == answer.body:
         return answer
-    body_html = mentions.render_post(body, mentions.mentioned_members(body), render)
+    before = set(mentions.find_usernames(answer.body))
+    mentioned = mentions.mentioned_members(body)
+    body_html = mentions.render_post(body, mentioned, render)
     _check_posting_rate(user=user, kind="edit", body_html=body_html, previous_html=answer.body_html)
     Revision.objects.create(answer=answer, body=answer.body, edited_by=user)
     answer.body = body
@@ -310,7 +313,9 @@ def edit_answer(*, user, answer: Answer, body: str) -> Answer:
     answer.save(update_fields=["body", "body_html", "edited_at"])
     _attach_images(user=user, html=body_html, thread=thread, answer=answer)
     _bump_thread(thread)
-    events.answer_edited.send(sender=Answer, answer=answer)
+    events.answer_edited.send(
+        sender=Answer, answer=answer, mentioned=[m for m in mentioned if m.username not in before]
+    )
     return answer
 
 

@@ -148,6 +148,13 @@ def on_comment_posted(sender, *, comment, mentioned=(), **kwargs) -> None:
     )
 
 
+def on_answer_edited(sender, *, answer, mentioned=(), **kwargs) -> None:
+    _tell_mentioned(
+        mentioned, {answer.author_id}, thread=answer.thread, answer=answer, actor=answer.author,
+        where="an answer to",
+    )
+
+
 def on_comment_edited(sender, *, comment, mentioned=(), **kwargs) -> None:
     where = "a comment on" if comment.answer_id is None else "a comment on an answer to"
     _tell_mentioned(
@@ -438,6 +445,7 @@ def connect() -> None:
         (community_events.answer_posted, on_answer_posted),
         (community_events.question_asked, on_question_asked),
         (community_events.comment_posted, on_comment_posted),
+        (community_events.answer_edited, on_answer_edited),
         (community_events.comment_edited, on_comment_edited),
         (community_events.solution_accepted, on_solution_accepted),
         (community_events.answer_upvoted, on_answer_upvoted),

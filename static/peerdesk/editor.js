@@ -165,6 +165,9 @@
       }
     });
     if (!restored) return;
+    // A draft inside a folded section (the asker's own answer) unfolds it, so it is seen.
+    var fold = form.closest("details");
+    if (fold) fold.open = true;
     var body = form.querySelector("textarea[name=body]");
     if (body) changed(body);
     status(editor, "We restored your unsent draft.", false);

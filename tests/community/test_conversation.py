@@ -138,6 +138,16 @@ def test_mentions_in_answers_are_linked_and_notified(thread):
     assert kinds_for(named) == [Kind.MENTION]
 
 
+def test_editing_an_answer_tells_members_named_for_the_first_time_once(thread, answer, other_member):
+    ravi, hana = UserFactory(username="ravi"), UserFactory(username="hana")
+    services.edit_answer(user=other_member, answer=answer, body="Sign out and in again, as @ravi found.")
+    assert kinds_for(ravi) == [Kind.MENTION]
+    services.edit_answer(user=other_member, answer=answer, body="Sign out and in again, as @ravi and @hana found.")
+    assert kinds_for(ravi) == [Kind.MENTION]  # named before: not told again
+    assert kinds_for(hana) == [Kind.MENTION]
+    assert Notification.objects.get(recipient=hana).answer == answer
+
+
 def test_mentions_never_reach_anyone_who_may_not_see_the_private_thread(member, category, django_capture_on_commit_callbacks):
     outsider = UserFactory(username="outsider")
     helper_staff = StaffFactory(username="supportsam")
