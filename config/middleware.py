@@ -39,7 +39,7 @@ def _input_has_nul(request: HttpRequest) -> bool:
     if any(_has_nul(key) or _has_nul(value) for key, value in request.COOKIES.items()):
         return True
     # A multipart upload is left to its view: reading it here would parse the body before the
-    # view sets its own size-checking upload handlers (community.views' image upload), and the
+    # view sets its own size-checking upload handlers (community.views.editor's image upload), and the
     # views of multipart forms clean their fields and file names themselves.
     multipart = request.content_type == "multipart/form-data"
     for data in (request.GET,) if multipart else (request.GET, request.POST):

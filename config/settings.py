@@ -465,7 +465,7 @@ CELERY_BEAT_SCHEDULE["escalation-integrations"] = {
 
 # --- Images and time zones (issue 15) -----------------------------------------------------------
 # Uploaded screenshots go through Django's storage API ("default" storage): a folder under var/
-# by default, never served by a URL of its own (community.views.image checks who may see each
+# by default, never served by a URL of its own (community.views.editor.image checks who may see each
 # image). IMAGE_STORAGE=s3 puts them in an S3-compatible bucket through django-storages (the
 # optional "s3" extra), configured by its usual AWS_* variables; keep the bucket private.
 MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(VAR_DIR / "media"))
@@ -496,7 +496,7 @@ CELERY_BEAT_SCHEDULE["community-stale-uploads"] = {
 # (community/templatetags/community_cache.py); off only to measure pages rendered from scratch.
 ANSWERS_FRAGMENT_CACHE = env.bool("ANSWERS_FRAGMENT_CACHE", default=True)
 
-# --- Live thread pages (community/conversation_views.py) -----------------------------------------
+# --- Live thread pages (community/views/conversation.py) -----------------------------------------
 # How often an open thread page asks whether anything changed (htmx polling, one indexed query
 # and a 204 while nothing did; polling rather than server-sent events, which would hold a
 # gunicorn sync worker per open page).

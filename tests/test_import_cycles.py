@@ -67,9 +67,6 @@ KNOWN_TASK_EDGES = {
     ("escalation.chat", "escalation.tasks"),
     ("escalation.helpdesk", "escalation.tasks"),
     ("experts.services", "experts.tasks"),
-    # Not a task edge: the conversation pages reuse helpers of community.views, which routes to
-    # them; both become the community.views package.
-    ("community.views", "community.conversation_views"),
 }
 
 

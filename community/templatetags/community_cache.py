@@ -68,7 +68,7 @@ class CachedAnswersNode(template.Node):
             bool(context.get("is_staff_viewer")),
             tuple(_viewer_state(answer, user) for answer in shown),
             # Comments under the answers: the asker's view, who may comment, which comments
-            # the viewer may edit (community.views._conversation_context).
+            # the viewer may edit (community.views.threads.conversation_context).
             context.get("comment_state"),
         )
         key = "fragment:answers:" + hashlib.sha256(repr(parts).encode()).hexdigest()

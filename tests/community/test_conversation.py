@@ -389,7 +389,7 @@ def test_mention_suggestions_give_names_only_to_members_and_are_rate_limited(cli
     html = client.get(url + "?q=@han").content.decode()
     assert "@hanna" in html and "@hank" in html and "Hanna Helper" in html
     assert "secret.example" not in html and "@gone" not in client.get(url + "?q=go").content.decode()
-    from community.conversation_views import MENTION_REQUESTS_PER_MINUTE
+    from community.views.conversation import MENTION_REQUESTS_PER_MINUTE
 
     statuses = {client.get(url + "?q=h").status_code for _ in range(MENTION_REQUESTS_PER_MINUTE)}
     assert 429 in statuses

@@ -1,7 +1,7 @@
 """HTTP for the conversation around a thread: comments, following, @mention suggestions and
 live updates of an open thread page.
 
-Kept apart from community.views (questions, answers, lists) so each module holds one subject;
+Kept apart from community.views.threads (questions, answers) so each module holds one subject;
 the same thin-view habits apply: permission, form, one service call, a partial for htmx and a
 page or redirect otherwise.
 
@@ -14,19 +14,23 @@ changed; only a change renders anything.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
+from taggit.models import Tag
 
 from community import permissions, privacy, services
 from community.forms import CommentForm
 from community.models import Answer, Category, Comment, Follow, Thread
-from community.views import _problem, _thread_context, _visible_answer, _visible_thread, member_required
+from community.views.base import member_required, problem, visible_answer, visible_thread
+from community.views.threads import poll_seconds, thread_context
 
 # --- Comments ---------------------------------------------------------------------------------
 
@@ -66,7 +70,7 @@ def _post_comment(request: HttpRequest, thread: Thread, answer: Answer | None) -
                 author=request.user, thread=thread, answer=answer, body=form.cleaned_data["body"]
             )
         except (ValidationError, PermissionDenied) as exc:
-            form.add_error(None, _problem(request, exc))
+            form.add_error(None, problem(request, exc))
     masked_note = privacy.explain(comment.masked_findings, where="comment") if comment is not None else ""
     if not request.htmx:
         if comment is not None:
@@ -95,14 +99,14 @@ def _post_comment(request: HttpRequest, thread: Thread, answer: Answer | None) -
 @require_POST
 def comment_on_thread(request: HttpRequest, pk: int) -> HttpResponse:
     """Comment under the question."""
-    return _post_comment(request, _visible_thread(request, pk), None)
+    return _post_comment(request, visible_thread(request, pk), None)
 
 
 @member_required
 @require_POST
 def comment_on_answer(request: HttpRequest, pk: int) -> HttpResponse:
     """Comment under an answer."""
-    answer = _visible_answer(request, pk)
+    answer = visible_answer(request, pk)
     return _post_comment(request, answer.thread, answer)
 
 
@@ -110,10 +114,8 @@ def _visible_comment(request: HttpRequest, pk: int) -> Comment:
     comment = get_object_or_404(
         Comment.objects.visible_to(request.user).select_related("author", "answer"), pk=pk
     )
-    comment.thread = _visible_thread(request, comment.thread_id)
+    comment.thread = visible_thread(request, comment.thread_id)
     if comment.answer_id and not Answer.objects.visible_to(request.user).filter(pk=comment.answer_id).exists():
-        from django.http import Http404
-
         raise Http404("No such comment.")
     return comment
 
@@ -134,7 +136,7 @@ def edit_comment(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 comment = services.edit_comment(user=request.user, comment=comment, body=form.cleaned_data["body"])
             except (ValidationError, PermissionDenied) as exc:
-                form.add_error(None, _problem(request, exc))
+                form.add_error(None, problem(request, exc))
             else:
                 masked_note = privacy.explain(comment.masked_findings, where="comment")
                 if request.htmx:
@@ -160,8 +162,8 @@ def delete_comment(request: HttpRequest, pk: int) -> HttpResponse:
         services.delete_comment(user=request.user, comment=comment)
     except (ValidationError, PermissionDenied) as exc:
         if request.htmx:
-            return HttpResponse(_problem(request, exc), status=403)
-        messages.error(request, _problem(request, exc))
+            return HttpResponse(problem(request, exc), status=403)
+        messages.error(request, problem(request, exc))
     else:
         if request.htmx:
             if request.user.is_staff:
@@ -198,7 +200,7 @@ def _toggle_follow(request: HttpRequest, *, kind: str, back: str, **target) -> H
         else:
             services.unfollow(user=request.user, **target)
     except (ValidationError, PermissionDenied) as exc:
-        error = _problem(request, exc)
+        error = problem(request, exc)
     following = Follow.objects.filter(user=request.user, is_active=True, **target).exists()
     return _follow_response(request, following=following, kind=kind, target=next(iter(target.values())), back=back, error=error)
 
@@ -206,7 +208,7 @@ def _toggle_follow(request: HttpRequest, *, kind: str, back: str, **target) -> H
 @member_required
 @require_POST
 def follow_thread(request: HttpRequest, pk: int) -> HttpResponse:
-    thread = _visible_thread(request, pk)
+    thread = visible_thread(request, pk)
     return _toggle_follow(request, kind="question", back=thread.get_absolute_url(), thread=thread)
 
 
@@ -220,10 +222,7 @@ def follow_category(request: HttpRequest, slug: str) -> HttpResponse:
 @member_required
 @require_POST
 def follow_tag(request: HttpRequest, tag: str) -> HttpResponse:
-    from taggit.models import Tag
-
     tag_obj = get_object_or_404(Tag, slug=tag)
-    from django.urls import reverse
 
     return _toggle_follow(request, kind="tag", back=reverse("community:tag", args=[tag_obj.slug]), tag=tag_obj)
 
@@ -239,7 +238,6 @@ def _mention_rate_ok(user_id: int) -> bool:
     """At most MENTION_REQUESTS_PER_MINUTE look-ups per member and minute (a fixed window in
     the cache), so the endpoint can't be used to walk the member list. Fails open when the
     cache is down: the answers are bounded and public anyway."""
-    from django.utils import timezone
 
     key = f"mentions:rate:{user_id}:{int(timezone.now().timestamp() // 60)}"
     try:
@@ -254,7 +252,6 @@ def _mention_rate_ok(user_id: int) -> bool:
 def mention_suggestions(request: HttpRequest) -> HttpResponse:
     """Members whose username or display name starts with ``q`` (htmx listbox for the @mention
     autocomplete): at most MENTION_SUGGESTIONS, active members only, name and username only."""
-    from django.contrib.auth import get_user_model
 
     if not _mention_rate_ok(request.user.pk):
         response = HttpResponse("Too many look-ups; wait a minute.", status=429)
@@ -288,10 +285,6 @@ def _int(value, default: int = 0) -> int:
         return default
 
 
-def poll_seconds() -> int:
-    return max(2, int(getattr(settings, "LIVE_THREAD_POLL_SECONDS", 20)))
-
-
 @require_GET
 def thread_live(request: HttpRequest, pk: int) -> HttpResponse:
     """The open thread page asks whether anything changed since version ``v``.
@@ -301,7 +294,6 @@ def thread_live(request: HttpRequest, pk: int) -> HttpResponse:
     band, the sidebar counts and the status badges. A thread the viewer may no longer see
     answers 404 like every page of it.
     """
-    from django.http import Http404
 
     version = (
         Thread.objects.visible_to(request.user).filter(pk=pk).values_list("version", flat=True).first()
@@ -310,7 +302,7 @@ def thread_live(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404("No such question.")
     if version == _int(request.GET.get("v"), -1):
         return HttpResponse(status=204)
-    thread = _visible_thread(request, pk)
+    thread = visible_thread(request, pk)
     baseline_answers = _int(request.GET.get("a"), thread.answer_count)
     baseline_comments = _int(request.GET.get("c"), thread.comment_count)
     context = {
@@ -329,7 +321,7 @@ def thread_live(request: HttpRequest, pk: int) -> HttpResponse:
 def thread_refresh(request: HttpRequest, pk: int) -> HttpResponse:
     """The answers (with their comments) as they are now, for the live bar's Show button; the
     question's comments, the sidebar, the status and a fresh live bar come out of band."""
-    thread = _visible_thread(request, pk)
-    context = _thread_context(request, thread)
+    thread = visible_thread(request, pk)
+    context = thread_context(request, thread)
     context.update(oob_status=True, refresh=True, poll_seconds=poll_seconds())
     return render(request, "community/_answers.html", context)
