@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Q, QuerySet
+from django.utils.functional import empty
 from taggit.models import Tag, TaggedItem
 
 from community import permissions
@@ -279,13 +280,25 @@ def profile_activity(*, member, viewer, params) -> dict:
 # --- The thread page ----------------------------------------------------------------------------
 
 
+def concrete_user(user):
+    """``request.user`` is a lazy proxy: each attribute read goes through it. A page that asks
+    a hundred questions of the viewer (one per answer) asks them of the user itself."""
+    wrapped = getattr(user, "_wrapped", None)
+    if wrapped is None:
+        return user
+    if wrapped is empty:
+        user._setup()
+        wrapped = user._wrapped
+    return wrapped
+
+
 def thread_page(*, thread: Thread, viewer) -> dict:
     """Everything the thread page shows to ``viewer``, in a fixed number of queries whatever the
     number of answers: the answers with their authors, the viewer's votes, "I have this too"
     and flags, the tags, revisions for staff and the other apps' notices. Assumes ``viewer``
     may see ``thread`` (Thread.objects.visible_to); ``thread.viewer_has_me_too``, when
     annotated, saves a query."""
-    user = viewer
+    user = viewer = concrete_user(viewer)
     is_staff = user.is_authenticated and user.is_staff
     answers = list(thread.answers.visible_to(user).select_related("author").order_by("created_at", "pk"))
     voted: set[int] = set()

@@ -23,7 +23,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from taggit.models import Tag
 
 from community import permissions, privacy, services
@@ -95,18 +95,33 @@ def _post_comment(request: HttpRequest, thread: Thread, answer: Answer | None) -
     return render(request, "community/_comments.html", context)
 
 
+def _comment_form(request: HttpRequest, thread: Thread, answer: Answer | None) -> HttpResponse:
+    """The empty comment form: fetched by htmx when "Add a comment" is opened, or a page of
+    its own without JavaScript. Refused (403) to those who may not comment here."""
+    if not permissions.can_comment(request.user, thread):
+        raise PermissionDenied("This question no longer takes comments.")
+    context = {"thread": thread, "post": answer or thread, "post_kind": "answer" if answer else "thread", "form": CommentForm()}
+    context["autofocus"] = bool(request.htmx)  # opened in place: the box gets the focus
+    return render(request, "community/_comment_form.html" if request.htmx else "community/comment_form.html", context)
+
+
 @member_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def comment_on_thread(request: HttpRequest, pk: int) -> HttpResponse:
-    """Comment under the question."""
-    return _post_comment(request, visible_thread(request, pk), None)
+    """Comment under the question (GET: the form)."""
+    thread = visible_thread(request, pk)
+    if request.method == "GET":
+        return _comment_form(request, thread, None)
+    return _post_comment(request, thread, None)
 
 
 @member_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def comment_on_answer(request: HttpRequest, pk: int) -> HttpResponse:
-    """Comment under an answer."""
+    """Comment under an answer (GET: the form)."""
     answer = visible_answer(request, pk)
+    if request.method == "GET":
+        return _comment_form(request, answer.thread, answer)
     return _post_comment(request, answer.thread, answer)
 
 

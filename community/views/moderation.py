@@ -7,10 +7,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from community.forms import FlagForm
-from community.models import Answer, Thread
+from community.models import Answer, Flag, Thread
 from community.moderation import flag_post, remove_post, restore_post
 from community.selectors import flagged_posts
 from community.views.base import (
@@ -28,8 +28,15 @@ def _flag(request: HttpRequest, *, post, kind: str, thread: Thread) -> Reply:
     new state; without JavaScript the member goes back to the post with a message, or, when
     the form is incomplete, to a small page that keeps what they typed."""
 
-    form = FlagForm(request.POST)
     post_url = thread.get_absolute_url() + (f"#answer-{post.pk}" if kind == "answer" else "")
+    if request.method == "GET":
+        # The form itself: the box fetched when a member opens it (htmx), or its own page.
+        if post.author_id == request.user.pk:
+            raise PermissionDenied("You can't flag your own post.")
+        already = Flag.objects.filter(user=request.user, **{kind: post}).exists()
+        context = {"post": post, "kind": kind, "flag_form": FlagForm(), "thread": thread}
+        return Reply({**context, "flag_open": True, "already_flagged": already}, page="community/flag.html")
+    form = FlagForm(request.POST)
     context = {"post": post, "kind": kind, "flag_form": form, "thread": thread}
     if not form.is_valid():
         return Reply({**context, "flag_open": True}, page="community/flag.html", page_status=400)
@@ -42,7 +49,7 @@ def _flag(request: HttpRequest, *, post, kind: str, thread: Thread) -> Reply:
     return Reply({**context, "flag_message": message, "flag_done": True}, back=post_url, message=message, level=level)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @member_required
 @htmx_partial("community/_flag_form.html")
 def flag_thread(request: HttpRequest, pk: int) -> Reply:
@@ -50,7 +57,7 @@ def flag_thread(request: HttpRequest, pk: int) -> Reply:
     return _flag(request, post=thread, kind="thread", thread=thread)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @member_required
 @htmx_partial("community/_flag_form.html")
 def flag_answer(request: HttpRequest, pk: int) -> Reply:

@@ -18,7 +18,7 @@ from community.forms import AnswerForm, QuestionForm, RetagForm
 from community.hooks import privileges_for
 from community.models import Answer, AnswerVote, Category, Comment, Follow, MeToo, Thread
 from community.pagecache import THREAD, anonymous_page
-from community.selectors import thread_page
+from community.selectors import concrete_user, thread_page
 from community.views.base import (
     Reply,
     answer_url,
@@ -48,13 +48,19 @@ def thread_context(request: HttpRequest, thread: Thread, *, answer_form: AnswerF
         answer_form = AnswerForm()
     context = thread_page(thread=thread, viewer=request.user)
     shown = ([context["solution"]] if context["solution"] else []) + list(context["answers"])
-    return {**context, **conversation_context(request, thread, shown), "answer_form": answer_form}
+    # The template asks the viewer many questions too: of the user, not the lazy proxy.
+    return {
+        **context,
+        **conversation_context(request, thread, shown),
+        "answer_form": answer_form,
+        "user": concrete_user(request.user),
+    }
 
 
 def conversation_context(request: HttpRequest, thread: Thread, answers: list[Answer]) -> dict:
     """Comments under the question and each answer (one query), whether the viewer follows
     the thread (one query) and the live-update baseline. Sets ``answer.comment_list``."""
-    user = request.user
+    user = concrete_user(request.user)
     by_answer: dict[int | None, list[Comment]] = {}
     is_staff = user.is_authenticated and user.is_staff
     if thread.comment_count or (is_staff and getattr(thread, "has_any_comment", True)):

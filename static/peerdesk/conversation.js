@@ -115,6 +115,17 @@
     });
   });
 
+  // A comment form fetched by "Add a comment" arrives with autofocus on its box: focus it
+  // once (a page load's autofocus is the browser's; a swapped-in one is ours).
+  document.addEventListener("htmx:afterSettle", function () {
+    var area = document.querySelector(".comments textarea[autofocus]");
+    if (area) {
+      area.removeAttribute("autofocus");
+      // After htmx has finished restoring the focus of the swapped-out link.
+      setTimeout(function () { area.focus(); }, 0);
+    }
+  });
+
   // A comment box opened by its "Add a comment" summary gets the focus.
   document.addEventListener("toggle", function (event) {
     var details = event.target;

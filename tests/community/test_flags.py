@@ -186,13 +186,22 @@ def test_flag_without_a_reason_keeps_the_note_and_explains(client, thread, other
     assert not Flag.objects.exists()
 
 
-def test_flag_views_are_post_only_and_need_sign_in(client, thread, other_member):
+def test_flag_views_need_sign_in_and_get_shows_the_form_without_flagging(client, thread, answer, other_member):
     url = reverse("community:flag_thread", args=[thread.pk])
 
     assert client.post(url, {"reason": "spam"}).status_code == 302
+    assert client.get(url).status_code == 302
     assert not Flag.objects.exists()
     client.force_login(other_member)
-    assert client.get(url).status_code == 405
+    page = client.get(url)
+    assert page.status_code == 200 and 'name="reason"' in page.content.decode()
+    assert client.put(url).status_code == 405
+    # htmx fetches the box with the form when "Flag this answer" is clicked.
+    client.force_login(UserFactory())
+    box = client.get(reverse("community:flag_answer", args=[answer.pk]), HTTP_HX_REQUEST="true").content.decode()
+    assert f'<div class="flag-box" id="flag-answer-{answer.pk}">' in box
+    assert "<html" not in box and 'name="reason"' in box
+    assert not Flag.objects.exists()
 
 
 def test_flagging_a_private_thread_of_someone_else_is_404(client, member, other_member, category):
@@ -219,8 +228,13 @@ def test_flag_box_partial_renders_for_others_and_not_for_the_author(rf, thread, 
     for_other = render_to_string("community/_flag_form.html", {"post": thread, "kind": "thread", "user": other_member}, request=request)
     for_author = render_to_string("community/_flag_form.html", {"post": thread, "kind": "thread", "user": member}, request=request)
 
+    # Closed, the box is one link; the form comes with it opened (flag_open).
     assert reverse("community:flag_thread", args=[thread.pk]) in for_other
-    assert "Spam or advertising" in for_other
+    assert "Flag this question" in for_other and "Spam or advertising" not in for_other
+    opened = render_to_string(
+        "community/_flag_form.html", {"post": thread, "kind": "thread", "user": other_member, "flag_open": True}, request=request
+    )
+    assert "Spam or advertising" in opened
     assert for_author.strip() == ""
 
 

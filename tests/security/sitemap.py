@@ -314,8 +314,16 @@ ROUTES: dict[str, list[Variant]] = {
         Variant(QA, "owner", expect={"asker": {403}}, outsiders=("anonymous", "asker", "other")),
     ],
     "community:delete_answer": [Variant(PA, "action", outsiders=("anonymous", "other"), refused_with_redirect=True), Variant(QA, "action", outsiders=PRIVATE)],
-    "community:flag_thread": [Variant(P, "action"), Variant(Q, "action", outsiders=PRIVATE)],
-    "community:flag_answer": [Variant(PA, "action"), Variant(QA, "action", outsiders=PRIVATE)],
+    # GET: the flag form (fetched by "Flag this …", or its own page without JavaScript); one's
+    # own post can't be flagged (403). POST flags.
+    "community:flag_thread": [
+        Variant(P, "member", expect={"other": {403}}),
+        Variant(Q, "owner", outsiders=PRIVATE, expect={"asker": {403}}),
+    ],
+    "community:flag_answer": [
+        Variant(PA, "member", expect={"asker": {403}}),
+        Variant(QA, "owner", outsiders=PRIVATE, expect={"staff": {403}}),
+    ],
     "community:similar": [Variant(NONE, "public", query="title=Zanzibar+quokka+plan+charged")],
     "community:search": [
         # One word each, so the echoed query is not itself the private text looked for.
@@ -409,8 +417,9 @@ ROUTES: dict[str, list[Variant]] = {
         Variant(Q, "owner", query="v=0&a=0&c=0"),
     ],
     "community:thread_refresh": [Variant(P, "public"), Variant(Q, "owner")],
-    "community:comment_thread": [Variant(P, "action"), Variant(Q, "action", outsiders=PRIVATE)],
-    "community:comment_answer": [Variant(PA, "action"), Variant(QA, "action", outsiders=PRIVATE)],
+    # GET: the empty comment form ("Add a comment", or its own page); POST comments.
+    "community:comment_thread": [Variant(P, "member"), Variant(Q, "owner", outsiders=PRIVATE)],
+    "community:comment_answer": [Variant(PA, "member"), Variant(QA, "owner", outsiders=PRIVATE)],
     "community:edit_comment": [
         Variant(PC, "member", expect={"other": {403}, "manager": {403}}),  # the public comment is asker's
         Variant(QC, "owner", outsiders=PRIVATE),

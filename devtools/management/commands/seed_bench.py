@@ -164,8 +164,8 @@ class Command(BaseCommand):
             """
             INSERT INTO community_thread (
                 id, category_id, author_id, title, slug, body, body_html, is_private, private_reason,
-                answer_count, upvote_count, me_too_count, flag_count, created_at, last_activity_at,
-                is_deleted, is_hidden, version)
+                answer_count, upvote_count, me_too_count, flag_count, comment_count, created_at,
+                last_activity_at, is_deleted, is_hidden, version)
             SELECT %(base)s + i,
                    (%(cats)s::bigint[])[1 + i %% %(ncats)s],
                    (%(members)s::bigint[])[1 + i %% %(nmembers)s],
@@ -175,7 +175,7 @@ class Command(BaseCommand):
                      || ' and checking the settings, but nothing changed. What should I try next?',
                    '<p>My ' || w.a || ' ' || w.p || ' since yesterday. I tried restarting the ' || w.b
                      || ' and checking the settings, but nothing changed. What should I try next?</p>',
-                   false, '', 0, 0, i %% 4, 0,
+                   false, '', 0, 0, i %% 4, 0, 0,
                    %(now)s - (%(scale)s - i) * interval '30 seconds',
                    %(now)s - (%(scale)s - i) * interval '30 seconds',
                    false, false, 1
