@@ -294,6 +294,36 @@ def test_one_members_vote_and_controls_never_show_to_another_member(client, thre
     assert reverse("community:accept", args=[answer.pk]) not in stranger
 
 
+def test_members_in_different_states_share_one_answers_fragment_and_keep_their_own_controls(
+    client, thread, answer, other_member, monkeypatch
+):
+    from community.templatetags import community_cache
+    from community.moderation import flag_post
+
+    renders = []
+    real = community_cache.compact
+    monkeypatch.setattr(
+        community_cache, "compact", lambda html: renders.append('<article class="card answer' in html) or real(html)
+    )
+    voter, flagger, reader = UserFactory(), UserFactory(), UserFactory()
+    services.toggle_upvote(user=voter, answer=answer)
+    flag_post(user=flagger, post=answer, reason="spam")
+    client.force_login(reader)
+    load(client, thread.get_absolute_url())
+    assert renders.count(True) == 1
+    pages = {}
+    for who in (voter, flagger, reader, other_member):
+        client.force_login(who)
+        pages[who] = load(client, thread.get_absolute_url())
+    # The fragment was rendered once for all five; each member got their own controls spliced in.
+    assert renders.count(True) == 1
+    assert 'aria-pressed="true"' in pages[voter] and 'aria-pressed="true"' not in pages[reader]
+    assert "You flagged this post" in pages[flagger] and "You flagged this post" not in pages[reader]
+    assert reverse("community:edit_answer", args=[answer.pk]) in pages[other_member]
+    assert reverse("community:edit_answer", args=[answer.pk]) not in pages[reader]
+    assert "pd-actions" not in pages[reader]
+
+
 def test_the_cached_answers_carry_each_members_own_csrf_token(thread, answer):
     from django.test import Client
 
