@@ -92,6 +92,8 @@ def _lock_answer(answer: Answer) -> tuple[Thread, Answer]:
     thread = _lock_thread(answer.thread_id)
     locked = Answer.objects.select_for_update().get(pk=answer.pk)
     locked.thread = thread
+    if Answer.author.is_cached(answer):  # the author row is not locked; no need to read it again
+        locked.author = answer.author
     return thread, locked
 
 
@@ -347,55 +349,74 @@ def delete_answer(*, user, answer: Answer) -> Answer:
 # --- "This helped" --------------------------------------------------------------------------
 
 
+def _count_vote(*, thread: Thread, answer: Answer, change: int) -> None:
+    """Move the answer's and (unless the answer is deleted) the thread's upvote counts by
+    ``change`` and bump the thread's version. The caller holds both row locks, so the counts
+    read under them plus ``change`` are the new values: set on the instances, not read back."""
+    Answer.objects.filter(pk=answer.pk).update(upvote_count=F("upvote_count") + change)
+    answer.upvote_count += change
+    thread_changes = {"version": F("version") + 1}
+    if change > 0 or not answer.is_deleted:
+        thread_changes["upvote_count"] = F("upvote_count") + change
+        thread.upvote_count += change
+    Thread.objects.filter(pk=thread.pk).update(**thread_changes)
+    thread.version += 1
+
+
+def _add_vote(*, user, thread: Thread, answer: Answer) -> AnswerVote:
+    """Insert the vote. The caller holds the thread and answer locks and found no vote: every
+    vote on this answer passes the same locks, so the unique constraint cannot be raced here."""
+    permissions.check_can_vote(user, answer)
+    vote = AnswerVote.objects.create(answer=answer, user=user, created_at=timezone.now())
+    _count_vote(thread=thread, answer=answer, change=1)
+    events.answer_upvoted.send(sender=Answer, answer=answer, voter=user)
+    return vote
+
+
 @transaction.atomic
 def upvote_answer(*, user, answer: Answer) -> AnswerVote:
     """Record the user's "This helped" on someone else's answer; a second one changes nothing.
-
-    Locks the thread and the answer. The unique constraint settles a lost race: the
-    IntegrityError is caught in a nested atomic and the existing vote returned.
-    """
+    Locks the thread and the answer."""
     thread, answer = _lock_answer(answer)
     permissions.check_can_vote(user, answer)
     existing = AnswerVote.objects.filter(answer=answer, user=user).first()
     if existing is not None:
         return existing
-    try:
-        with transaction.atomic():
-            vote = AnswerVote.objects.create(answer=answer, user=user, created_at=timezone.now())
-    except IntegrityError:
-        return AnswerVote.objects.get(answer=answer, user=user)
-    Answer.objects.filter(pk=answer.pk).update(upvote_count=F("upvote_count") + 1)
-    answer.refresh_from_db(fields=["upvote_count"])
-    _bump_thread(thread, upvote_count=F("upvote_count") + 1)
-    events.answer_upvoted.send(sender=Answer, answer=answer, voter=user)
-    return vote
+    return _add_vote(user=user, thread=thread, answer=answer)
+
+
+def _remove_vote(*, user, thread: Thread, answer: Answer) -> bool:
+    deleted, _ = AnswerVote.objects.filter(answer=answer, user=user).delete()
+    if not deleted:
+        return False
+    _count_vote(thread=thread, answer=answer, change=-1)
+    events.answer_unvoted.send(sender=Answer, answer=answer, voter=user)
+    return True
 
 
 @transaction.atomic
 def remove_upvote(*, user, answer: Answer) -> bool:
     """Take back the user's "This helped". Returns whether there was one to take back."""
     thread, answer = _lock_answer(answer)
-    deleted, _ = AnswerVote.objects.filter(answer=answer, user=user).delete()
-    if not deleted:
-        return False
-    Answer.objects.filter(pk=answer.pk).update(upvote_count=F("upvote_count") - 1)
-    answer.refresh_from_db(fields=["upvote_count"])
-    if not answer.is_deleted:
-        _bump_thread(thread, upvote_count=F("upvote_count") - 1)
-    events.answer_unvoted.send(sender=Answer, answer=answer, voter=user)
-    return True
+    return _remove_vote(user=user, thread=thread, answer=answer)
 
 
+@transaction.atomic
 def toggle_upvote(*, user, answer: Answer) -> bool:
     """Upvote, or take the upvote back if there is one. Returns True when the user now has a
-    vote on the answer."""
-    with transaction.atomic():
-        _lock_answer(answer)
-        if AnswerVote.objects.filter(answer=answer, user=user).exists():
-            remove_upvote(user=user, answer=answer)
-            return False
-        upvote_answer(user=user, answer=answer)
-        return True
+    vote on the answer; ``answer.upvote_count`` and ``answer.thread`` are set to their new state.
+
+    The vote endpoint's path, so it is short: lock the thread and the answer, delete the vote
+    (one statement that says whether there was one), else insert it, and move the counters."""
+    thread, locked = _lock_answer(answer)
+    if _remove_vote(user=user, thread=thread, answer=locked):
+        voted = False
+    else:
+        _add_vote(user=user, thread=thread, answer=locked)
+        voted = True
+    answer.upvote_count = locked.upvote_count
+    answer.thread = thread  # its counts and version as this transaction left them
+    return voted
 
 
 # --- "I have this too" ----------------------------------------------------------------------

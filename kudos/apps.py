@@ -13,7 +13,7 @@ class KudosConfig(AppConfig):
         from community.hooks import register_privileges_provider
         from kudos import receivers
         from kudos.badges import privileges_for_user, rank_badges
-        from kudos.models import Rank
+        from kudos.models import PointRule, Rank
         from kudos.selectors import profile_panel_context
         from kudos.services import ranks_changed
 
@@ -28,3 +28,6 @@ class KudosConfig(AppConfig):
         )
         post_save.connect(ranks_changed, sender=Rank, dispatch_uid="kudos.rank_saved")
         post_delete.connect(ranks_changed, sender=Rank, dispatch_uid="kudos.rank_deleted")
+        # Point rules are cached under the same version (kudos.selectors.point_rules).
+        post_save.connect(ranks_changed, sender=PointRule, dispatch_uid="kudos.rule_saved")
+        post_delete.connect(ranks_changed, sender=PointRule, dispatch_uid="kudos.rule_deleted")

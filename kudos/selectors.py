@@ -24,6 +24,7 @@ from kudos.ranks import RankTable
 
 VERSION_KEY = "kudos:ranks:version"
 TABLE_KEY = "kudos:ranks:table:{version}"
+RULES_KEY = "kudos:rules:{version}"
 # A table outlives its version by at most this long; the current one is reloaded after it.
 TABLE_SECONDS = 24 * 3600
 
@@ -45,6 +46,18 @@ def rank_version() -> str:
 def rank_table() -> RankTable:
     """The current rank table; one query only after a rank changed, none otherwise."""
     return cache.get_or_set(TABLE_KEY.format(version=rank_version()), _load_table, timeout=TABLE_SECONDS)
+
+
+def point_rules() -> dict[str, int]:
+    """{action: points} of every PointRule, cached with the rank table's version (saving a
+    rule writes a new version too: kudos.services.ranks_changed)."""
+    from kudos.models import PointRule
+
+    return cache.get_or_set(
+        RULES_KEY.format(version=rank_version()),
+        lambda: dict(PointRule.objects.values_list("action", "points")),
+        timeout=TABLE_SECONDS,
+    )
 
 
 def bump_rank_version() -> None:

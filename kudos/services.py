@@ -12,15 +12,15 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import F, OuterRef, Subquery, Sum, Value
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, F, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from community import pagecache, privacy
 from kudos.events import rank_reached
 from kudos.models import LedgerEntry, PointRule, Rank, RankNotice, Reason
-from kudos.selectors import bump_rank_version, rank_table
+from kudos.selectors import bump_rank_version, point_rules, rank_table
 
 AWARD_LIMIT = 100_000
 # The cause of reversals staff made for a voting ring; a credit taken back this way is never
@@ -30,21 +30,27 @@ RING_REASON_MAX_LENGTH = 300
 
 
 def rule_points(reason: str) -> int:
-    """Points the rule for ``reason`` gives now (0 when there is no rule)."""
-    return PointRule.objects.filter(action=reason).values_list("points", flat=True).first() or 0
+    """Points the rule for ``reason`` gives now (0 when there is no rule). The rules are read
+    once per rank-table version (kudos.selectors.point_rules): saving a rule writes a new one."""
+    return point_rules().get(reason, 0)
 
 
-def _move_points(*, recipient_id: int, points: int) -> None:
-    """Add ``points`` to the member's total with F(), then tell them if they reached a new rank.
+def _move_points(*, recipient_id: int, points: int) -> int | None:
+    """Add ``points`` to the member's total, then tell them if they reached a new rank.
 
-    The UPDATE locks the user row until the transaction ends, so the value read back is this
+    One statement: UPDATE ... RETURNING the new total (PostgreSQL, and SQLite since 3.35). The
+    UPDATE locks the user row until the transaction ends, so the value it returns is this
     transaction's own and the rank-up check cannot be fooled by a concurrent credit.
     """
-    User = get_user_model()
-    User.objects.filter(pk=recipient_id).update(points=F("points") + points)
     if points == 0:
-        return
-    new_total = User.objects.filter(pk=recipient_id).values_list("points", flat=True).get()
+        return None
+    table_name = connection.ops.quote_name(get_user_model()._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table_name} SET points = points + %s WHERE id = %s RETURNING points", [points, recipient_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    new_total = row[0]
     table = rank_table()
     before, after = table.index_for(new_total - points), table.index_for(new_total)
     if after != before:
@@ -52,6 +58,7 @@ def _move_points(*, recipient_id: int, points: int) -> None:
         pagecache.site_changed()
     if after > before and after > 0:
         _notify_rank_up(user_id=recipient_id, rank=table.ranks[after])
+    return new_total
 
 
 def _notify_rank_up(*, user_id: int, rank) -> RankNotice | None:
@@ -66,14 +73,21 @@ def _notify_rank_up(*, user_id: int, rank) -> RankNotice | None:
 
 
 def _latest_credit(*, reason: str, source_key: str) -> LedgerEntry | None:
+    """The newest credit for this key, with ``reversal_cause``: why it was taken back (None
+    while it stands), read in the same query."""
+    reversal = LedgerEntry.objects.filter(reversal_of=OuterRef("pk")).values("cause")[:1]
     return (
         LedgerEntry.objects.filter(reason=reason, source_key=source_key, reversal_of__isnull=True)
+        .annotate(reversal_cause=Subquery(reversal), reversed=Exists(LedgerEntry.objects.filter(reversal_of=OuterRef("pk"))))
         .order_by("-generation")
         .first()
     )
 
 
 def _is_reversed(credit: LedgerEntry) -> bool:
+    annotated = getattr(credit, "reversed", None)
+    if annotated is not None:
+        return annotated
     return LedgerEntry.objects.filter(reversal_of=credit).exists()
 
 
@@ -91,7 +105,7 @@ def was_taken_back(*, reason: str, source_key: str) -> bool:
     return latest is not None and _is_reversed(latest)
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # called inside the caller's transaction: no savepoint of its own
 def credit_points(
     *,
     recipient,
@@ -117,8 +131,7 @@ def credit_points(
         return None
     latest = _latest_credit(reason=reason, source_key=source_key)
     if latest is not None:
-        reversal_cause = LedgerEntry.objects.filter(reversal_of=latest).values_list("cause", flat=True).first()
-        if reversal_cause is None or reversal_cause == RING_CAUSE:
+        if not latest.reversed or latest.reversal_cause == RING_CAUSE:
             return None
     generation = latest.generation + 1 if latest is not None else 0
     try:
@@ -137,11 +150,13 @@ def credit_points(
             )
     except IntegrityError:
         return None
-    _move_points(recipient_id=recipient.pk, points=points)
+    new_total = _move_points(recipient_id=recipient.pk, points=points)
+    if new_total is not None and hasattr(recipient, "points"):
+        recipient.points = new_total  # the caller's instance shows the new total (a rank badge)
     return entry
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # called inside the caller's transaction: no savepoint of its own
 def reverse_points(
     *, reason: str, source_key: str, cause: str, actor=None, note: str = ""
 ) -> LedgerEntry | None:
@@ -271,7 +286,7 @@ def grant_points(*, actor, member, points: int, note: str, key: str | None = Non
 
 
 def ranks_changed(**kwargs) -> None:
-    """After a Rank is saved or deleted: switch this process now and every process again after
+    """After a Rank or a PointRule is saved or deleted: switch this process now and every process again after
     commit (a process that reloaded in between read the old rows and must reload once more)."""
     bump_rank_version()
     transaction.on_commit(bump_rank_version)

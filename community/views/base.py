@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -51,8 +51,13 @@ def visible_thread(request: HttpRequest, pk: int) -> Thread:
 def visible_answer(request: HttpRequest, pk: int) -> Answer:
     """An answer the user may see, on a thread they may see (404 otherwise); answer.thread is
     the visible thread."""
-    answer = get_object_or_404(Answer.objects.visible_to(request.user).select_related("author"), pk=pk)
-    answer.thread = visible_thread(request, answer.thread_id)
+    answer = get_object_or_404(
+        Answer.objects.visible_to(request.user).select_related("author", "thread__category", "thread__author"), pk=pk
+    )
+    # One query: the thread comes with the answer and is checked by the same rule as
+    # Thread.objects.visible_to (Thread.is_visible_to).
+    if not answer.thread.is_visible_to(request.user):
+        raise Http404("No such answer.")
     return answer
 
 

@@ -195,12 +195,14 @@ def vote(request: HttpRequest, pk: int) -> Reply:
         note = VOTE_WITHOUT_POINTS
 
     def button() -> dict:
-        answer.refresh_from_db(fields=["upvote_count"])
+        # toggle_upvote set answer.upvote_count and answer.thread (the sidebar's counts), and
+        # kudos the author's new points when it credited them (their rank badge): both change
+        # in place, out of band. A vote taken back reads the points again.
+        thread = answer.thread
+        if not voted:
+            answer.author.refresh_from_db(fields=["points"])
         answer.viewer_voted = voted
         answer.viewer_can_vote = permissions.can_vote(request.user, answer)
-        # The sidebar's counts and the answerer's rank badges change in place (out of band).
-        answer.author.refresh_from_db(fields=["points"])
-        thread = visible_thread(request, answer.thread_id)
         return {"answer": answer, "error": error, "note": note, "thread": thread, "badge_member": answer.author}
 
     back = answer_url(answer.thread, answer.pk)

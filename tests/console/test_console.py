@@ -219,7 +219,7 @@ def test_recompute_applies_the_rules_to_the_past_through_the_ledger(manager_clie
     member = UserFactory()
     kudos.credit_points(recipient=member, reason="answer_upvoted", source_key="answer:1:voter:1")
     kudos.credit_points(recipient=member, reason="answer_upvoted", source_key="answer:1:voter:2")
-    PointRule.objects.filter(action="answer_upvoted").update(points=25)
+    kudos.set_rule_points(action="answer_upvoted", points=25)
     response = manager_client.post(reverse("console:point_rules_preview"),
                                    {r.action: r.points for r in PointRule.objects.all()})
     assert "50" in response.content.decode()

@@ -7,7 +7,7 @@ from community import events, moderation
 from community import services as community
 from community.models import Answer, Thread
 from kudos.models import LedgerEntry, PointRule, Reason
-from kudos.services import find_drift
+from kudos.services import find_drift, set_rule_points
 from tests.factories import StaffFactory, UserFactory
 from tests.kudos.conftest import points_of
 
@@ -260,16 +260,16 @@ def test_an_experts_flag_counts_double(answer, staff):
 
 
 def test_points_follow_the_rule_in_force_and_reversal_takes_back_what_was_given(answer, answerer, voter):
-    PointRule.objects.filter(action=Reason.ANSWER_UPVOTED).update(points=7)
+    set_rule_points(action=Reason.ANSWER_UPVOTED, points=7)
     community.upvote_answer(user=voter, answer=answer)
-    PointRule.objects.filter(action=Reason.ANSWER_UPVOTED).update(points=20)
+    set_rule_points(action=Reason.ANSWER_UPVOTED, points=20)
     community.remove_upvote(user=voter, answer=answer)
 
     assert points_of(answerer) == 0
 
 
 def test_a_rule_set_to_zero_credits_nothing(answer, answerer, voter):
-    PointRule.objects.filter(action=Reason.ANSWER_UPVOTED).update(points=0)
+    set_rule_points(action=Reason.ANSWER_UPVOTED, points=0)
     community.upvote_answer(user=voter, answer=answer)
 
     assert points_of(answerer) == 0
