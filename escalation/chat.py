@@ -1,7 +1,7 @@
 """Staff chat: new and overdue tickets posted to Slack or Microsoft Teams incoming webhooks
 (StaffChatWebhook, an admin setting).
 
-New tickets go out with the sweep that announces them to staff (services.
+New tickets go out with the sweep that announces them to staff (deadlines.
 notify_staff_of_new_tickets), one message per sweep; overdue tickets once each, found by the
 integrations sweep (escalation.tasks.sync_integrations). Messages are ChatMessage rows sent by a
 worker after commit and retried by the same sweep for a few hours: the database is the clock.

@@ -1,7 +1,7 @@
 """Hand-off to the company's helpdesk: a helpdesk channel (Channel.kind zendesk or webhook)
 turns an escalated ticket into a ticket there, through its REST API.
 
-Staff redirect the ticket to the channel (services.redirect_ticket): a HelpdeskHandoff row is
+Staff redirect the ticket to the channel (tickets.redirect_ticket): a HelpdeskHandoff row is
 written in that transaction and a task creates the remote ticket after commit. The row is the
 clock: the integrations sweep (escalation.tasks.sync_integrations) retries pending rows with
 backoff for about a day and refreshes the remote status of open ones. Every call runs in a

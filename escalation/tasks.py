@@ -9,17 +9,17 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from escalation import services
+from escalation import deadlines
 
 
 @shared_task(name="escalation.tasks.sweep_due_deadlines")
 def sweep_due_deadlines() -> int:
-    return services.sweep_due_deadlines()
+    return deadlines.sweep_due_deadlines()
 
 
 @shared_task(name="escalation.tasks.escalate_if_due")
 def escalate_if_due(thread_id: int) -> int:
-    return services.escalate_thread_if_due(thread_id=thread_id)
+    return deadlines.escalate_thread_if_due(thread_id=thread_id)
 
 
 

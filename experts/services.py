@@ -438,10 +438,10 @@ def _offer_history(offer: Offer) -> str:
 
 def expire_offer(*, offer_id: int, now: datetime | None = None) -> Offer | None:
     """Close an offer whose expert window ended without an expert answer: a held claim ends,
-    and the thread goes to the staff queue (escalation.services.escalate_thread, idempotent)
+    and the thread goes to the staff queue (escalation.deadlines.escalate_thread, idempotent)
     with the offer's history, unless the community answered or solved it meanwhile. Locks
     the offer (SKIP LOCKED: another sweep has it)."""
-    from escalation.services import escalate_thread
+    from escalation.deadlines import escalate_thread
 
     now = now or timezone.now()
     with transaction.atomic():
@@ -498,7 +498,7 @@ def sweep_offers(*, now: datetime | None = None) -> int:
         if len(ids) < SWEEP_BATCH_SIZE or not done:
             break
     if handled:
-        from escalation.services import notify_staff_of_new_tickets
+        from escalation.deadlines import notify_staff_of_new_tickets
 
         notify_staff_of_new_tickets(now=now)
     return handled
