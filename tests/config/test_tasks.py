@@ -10,6 +10,8 @@ ROOT = Path(__file__).resolve().parents[2]
 # (module, constant) for every task a module queues by name instead of importing it.
 QUEUED_BY_NAME = [
     ("api.webhooks", "DELIVER_TASK"),
+    ("escalation.chat", "SEND_MESSAGE_TASK"),
+    ("escalation.helpdesk", "PUSH_HANDOFF_TASK"),
     ("notifications.services", "EMAIL_TASK"),
 ]
 
