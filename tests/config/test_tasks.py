@@ -12,6 +12,9 @@ QUEUED_BY_NAME = [
     ("api.webhooks", "DELIVER_TASK"),
     ("escalation.chat", "SEND_MESSAGE_TASK"),
     ("escalation.helpdesk", "PUSH_HANDOFF_TASK"),
+    ("experts.services", "SWEEP_OFFER_TASK"),
+    ("experts.services", "LAPSE_CLAIM_TASK"),
+    ("experts.services", "RECOMPUTE_QUALITY_TASK"),
     ("notifications.services", "EMAIL_TASK"),
 ]
 
