@@ -1,11 +1,13 @@
 """When a thread goes to staff: escalation policies, the community's timers, and escalating.
 
-Every open public thread has its first-answer and solve timers as Deadline rows (the database
-is the clock, see /work/shared/DESIGN.md). Tickets are opened here and nowhere else:
-escalate_thread hands one thread to staff at once (a private question, flags, "still needs
-help"); sweep_due_deadlines (beat) and escalate_thread_if_due (the countdown fast path) share
-one path, _escalate_deadlines, for timers that fell due. All of them leave races to the
-one-active-ticket-per-thread constraint. What staff then do with a ticket is escalation.tickets.
+Every open public thread has its first-answer and solve timers as Deadline rows: the database
+is the clock, so a lost countdown task delays escalation by one sweep at most and a repeated
+one changes nothing. Tickets are opened here and nowhere else: escalate_thread hands one
+thread to staff at once (a private question, a post hidden by flags, "still needs help", an
+expert offer nobody took up); sweep_due_deadlines (beat) and escalate_thread_if_due (the
+countdown fast path) share one path, _escalate_deadlines, for timers that fell due. All of
+them leave races to the one-active-ticket-per-thread constraint. What staff then do with a
+ticket is escalation.tickets.
 
 Functions called from escalation.receivers run inside community's transaction (community sends
 its events after writing), so they must be quick and queue anything slow with

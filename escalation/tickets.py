@@ -3,8 +3,8 @@
 Staff actions (claim, assign, note, answer, redirect, resolve, reopen, bulk) check
 check_can_work_queue themselves, own their transaction and lock the ticket row before they
 decide. The reactions to community events (record_*) are called from escalation.receivers
-inside community's transaction, lock the thread's active ticket and must stay quick. The
-redirect channels staff send customers to are edited here too.
+inside community's transaction, so they must stay quick; they lock the thread's active ticket
+before they change it. The redirect channels staff send customers to are edited here too.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ class TicketAlreadyClaimed(TicketActionError):
     def __init__(self, ticket: Ticket):
         self.ticket = ticket
         super().__init__(f"{ticket.assignee.name if ticket.assignee else 'Someone'} has already claimed this ticket.")
+
 
 # --- Reactions to community events (called from escalation.receivers) -----------------------------
 
