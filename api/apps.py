@@ -7,6 +7,8 @@ class ApiConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from api import receivers, schema  # noqa: F401  (schema registers the token scheme)
+        # schema registers the token scheme; tasks registers the tasks with Celery in every
+        # process, so services can queue them by name.
+        from api import receivers, schema, tasks  # noqa: F401
 
         receivers.connect()

@@ -7,7 +7,7 @@ from celery import shared_task
 from api import webhooks
 
 
-@shared_task(name="api.tasks.deliver_webhook")
+@shared_task(name=webhooks.DELIVER_TASK)
 def deliver_webhook(delivery_id: int) -> None:
     webhooks.attempt_delivery(delivery_id=delivery_id)
 

@@ -29,7 +29,7 @@ from community.limits import PostingLimitReached
 from community.models import Answer, Category, Thread
 from community.search import search_threads
 from escalation import selectors as escalation_selectors
-from escalation import services as escalation
+from escalation import tickets as escalation
 from escalation.forms import NoteForm
 from escalation.models import Ticket, TicketEvent, TicketNote
 from escalation.permissions import can_work_queue

@@ -41,7 +41,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from api.models import ENDPOINTS_CACHE_KEY, WEBHOOK_EVENTS, WebhookDelivery, WebhookEndpoint
-from config.tasks import enqueue_on_commit
+from config.tasks import enqueue_on_commit, task_named
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +55,9 @@ LEASE = timedelta(minutes=2)
 RESPONSE_BODY_MAX = 2000
 SWEEP_BATCH = 200
 USER_AGENT = "Peerdesk-Webhooks/1"
+# The fast-path task, queued by name: api.tasks calls into this module, so importing it would
+# make an import cycle (config.tasks.task_named).
+DELIVER_TASK = "api.tasks.deliver_webhook"
 
 
 # --- Payloads ------------------------------------------------------------------------------------
@@ -158,9 +161,7 @@ def emit(event: str, *, data: Callable[[bool], dict], thread_id: int | None = No
 
 
 def _queue(delivery_id: int) -> None:
-    from api.tasks import deliver_webhook
-
-    enqueue_on_commit(deliver_webhook, delivery_id)
+    enqueue_on_commit(task_named(DELIVER_TASK), delivery_id)
 
 
 def send_test_event(*, endpoint: WebhookEndpoint) -> WebhookDelivery:

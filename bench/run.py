@@ -265,7 +265,7 @@ def sweep(due: int) -> dict:
     from django.utils import timezone
 
     from escalation.models import Deadline
-    from escalation.services import sweep_due_deadlines
+    from escalation.deadlines import sweep_due_deadlines
 
     now = timezone.now()
     with connection.cursor() as cursor:

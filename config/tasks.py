@@ -7,6 +7,8 @@ from typing import Any
 
 from django.db import transaction
 
+from config.celery import app as celery_app
+
 logger = logging.getLogger(__name__)
 
 
@@ -36,3 +38,11 @@ def enqueue_on_commit(task: Any, *args: Any, **kwargs: Any) -> None:
     Arguments must be primary keys and plain values, never model instances.
     """
     transaction.on_commit(lambda: _send(task, args, kwargs))
+
+
+def task_named(name: str) -> Any:
+    """The registered task called ``name``, for a module that queues a task which imports it
+    back: importing the task would make an import cycle, so the name is the contract. Every
+    app imports its tasks module in AppConfig.ready(), so every process has it registered.
+    Used like the task itself: ``enqueue_on_commit(task_named(NAME), pk)``."""
+    return celery_app.tasks[name]

@@ -18,7 +18,8 @@ from console import selectors
 from console.audit import record, record_setting, snapshot
 from console.models import AuditEntry
 from console.permissions import GROUP_NAME, forget_roles
-from escalation import services as escalation
+from escalation import deadlines as escalation_deadlines
+from escalation import tickets as escalation_tickets
 from escalation.models import Channel, EscalationPolicy
 from kudos import services as kudos
 from kudos.models import LedgerEntry, PointRule, Rank
@@ -90,7 +91,7 @@ def save_policy(*, actor, category=None, minutes: dict[str, int]) -> EscalationP
     lookup = {"is_default": True} if category is None else {"category": category}
     existing = EscalationPolicy.objects.select_for_update().order_by("pk").filter(**lookup).first()
     before = snapshot(existing)
-    policy = escalation.save_policy(category_id=category.pk if category else None, **minutes)
+    policy = escalation_deadlines.save_policy(category_id=category.pk if category else None, **minutes)
     record_setting(actor=actor, source=CONSOLE, verb="update" if existing else "create", instance=policy,
                    before=before, after=snapshot(policy))
     return policy
@@ -98,7 +99,7 @@ def save_policy(*, actor, category=None, minutes: dict[str, int]) -> EscalationP
 
 @transaction.atomic
 def delete_policy(*, actor, category) -> EscalationPolicy | None:
-    policy = escalation.delete_policy(category_id=category.pk)
+    policy = escalation_deadlines.delete_policy(category_id=category.pk)
     if policy is not None:
         policy.category = category
         record_setting(actor=actor, source=CONSOLE, verb="delete", instance=policy, before=snapshot(policy), after=None)
@@ -110,7 +111,7 @@ def save_channel(*, actor, channel_id: int | None, values: dict) -> Channel:
     before = None
     if channel_id is not None:
         before = snapshot(Channel.objects.select_for_update().get(pk=channel_id))
-    channel = escalation.save_channel(channel_id=channel_id, values=values)
+    channel = escalation_tickets.save_channel(channel_id=channel_id, values=values)
     record_setting(actor=actor, source=CONSOLE, verb="update" if channel_id else "create", instance=channel,
                    before=before, after=snapshot(channel))
     return channel

@@ -6,8 +6,10 @@ class EscalationConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        # Importing tasks registers them with Celery in every process, so services can queue
+        # them by name (config.tasks.task_named).
         from community.hooks import register_thread_notice
-        from escalation import receivers
+        from escalation import receivers, tasks  # noqa: F401
         from escalation.selectors import thread_notice
 
         receivers.connect()

@@ -1,7 +1,7 @@
 """Staff chat: new and overdue tickets posted to Slack or Microsoft Teams incoming webhooks
 (StaffChatWebhook, an admin setting).
 
-New tickets go out with the sweep that announces them to staff (services.
+New tickets go out with the sweep that announces them to staff (deadlines.
 notify_staff_of_new_tickets), one message per sweep; overdue tickets once each, found by the
 integrations sweep (escalation.tasks.sync_integrations). Messages are ChatMessage rows sent by a
 worker after commit and retried by the same sweep for a few hours: the database is the clock.
@@ -21,7 +21,7 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
-from config.tasks import enqueue_on_commit
+from config.tasks import enqueue_on_commit, task_named
 from escalation.models import ChatMessage, StaffChatWebhook, Ticket
 
 logger = logging.getLogger(__name__)
@@ -30,6 +30,9 @@ HOOKS_CACHE_KEY = "escalation:chat-hooks"
 BACKOFF = (60, 5 * 60, 15 * 60, 60 * 60)
 LEASE = timedelta(minutes=2)
 LISTED = 10  # tickets named in one message; the rest are counted
+# The task that sends one message, queued by name: escalation.tasks calls into this module, so
+# importing it would make an import cycle (config.tasks.task_named).
+SEND_MESSAGE_TASK = "escalation.tasks.send_chat_message"
 
 
 def active_hooks() -> list[dict]:
@@ -65,10 +68,8 @@ def _queue_message(*, flag: str, text: str, now: datetime) -> list[ChatMessage]:
     messages = ChatMessage.objects.bulk_create(
         [ChatMessage(hook_id=h["id"], text=text, created_at=now, next_attempt_at=now) for h in hooks]
     )
-    from escalation.tasks import send_chat_message
-
     for message in messages:
-        enqueue_on_commit(send_chat_message, message.pk)
+        enqueue_on_commit(task_named(SEND_MESSAGE_TASK), message.pk)
     return messages
 
 
@@ -79,9 +80,7 @@ def queue_test_message(*, hook: StaffChatWebhook) -> ChatMessage:
     message = ChatMessage.objects.create(hook=hook, text=f"Peerdesk is connected: new and overdue tickets will "
                                          f"appear here. {settings.SITE_URL}{reverse('escalation:queue')}",
                                          created_at=now, next_attempt_at=now)
-    from escalation.tasks import send_chat_message
-
-    enqueue_on_commit(send_chat_message, message.pk)
+    enqueue_on_commit(task_named(SEND_MESSAGE_TASK), message.pk)
     return message
 
 

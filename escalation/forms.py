@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 
 from community.models import Category
 from escalation.models import Channel, Ticket
-from escalation.services import RESOLVE_OUTCOMES
+from escalation.tickets import RESOLVE_OUTCOMES
 from escalation.selectors import ACTIVE, ASSIGNED_CHOICES, QueueFilters
 
 

@@ -1,7 +1,7 @@
 """Hand-off to the company's helpdesk: a helpdesk channel (Channel.kind zendesk or webhook)
 turns an escalated ticket into a ticket there, through its REST API.
 
-Staff redirect the ticket to the channel (services.redirect_ticket): a HelpdeskHandoff row is
+Staff redirect the ticket to the channel (tickets.redirect_ticket): a HelpdeskHandoff row is
 written in that transaction and a task creates the remote ticket after commit. The row is the
 clock: the integrations sweep (escalation.tasks.sync_integrations) retries pending rows with
 backoff for about a day and refreshes the remote status of open ones. Every call runs in a
@@ -30,7 +30,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from config.tasks import enqueue_on_commit
+from config.tasks import enqueue_on_commit, task_named
 from escalation.models import Channel, HelpdeskHandoff, Ticket, TicketEvent
 
 logger = logging.getLogger(__name__)
@@ -39,6 +39,9 @@ BACKOFF = (60, 5 * 60, 15 * 60, 60 * 60, 3 * 60 * 60, 6 * 60 * 60, 12 * 60 * 60)
 LEASE = timedelta(minutes=2)
 STATUS_REFRESH = timedelta(minutes=5)
 BATCH = 50
+# The task that creates the remote ticket, queued by name: escalation.tasks calls into this
+# module, so importing it would make an import cycle (config.tasks.task_named).
+PUSH_HANDOFF_TASK = "escalation.tasks.push_handoff"
 
 
 class HelpdeskError(Exception):
@@ -187,9 +190,7 @@ def start_handoff(*, ticket: Ticket, channel: Channel, now: datetime | None = No
         )
         handoff.refresh_from_db()
     if handoff.status == HelpdeskHandoff.Status.PENDING:
-        from escalation.tasks import push_handoff
-
-        enqueue_on_commit(push_handoff, handoff.pk)
+        enqueue_on_commit(task_named(PUSH_HANDOFF_TASK), handoff.pk)
     return handoff
 
 

@@ -9,44 +9,44 @@ from __future__ import annotations
 from community import events
 from community.models import Answer, AnswerVote, Thread
 from config.tasks import enqueue_on_commit
-from escalation import services, tasks
+from escalation import deadlines, tasks, tickets
 from escalation.models import Deadline, Ticket
 
 
 def on_question_asked(sender, *, thread: Thread, **kwargs) -> None:
     if thread.is_private:
         # Confidential: nobody but staff may answer, so it goes to the queue at once.
-        services.escalate_thread(thread=thread, reason=Ticket.Reason.CONFIDENTIAL, detail=_private_detail(thread))
+        deadlines.escalate_thread(thread=thread, reason=Ticket.Reason.CONFIDENTIAL, detail=_private_detail(thread))
     else:
-        deadlines = services.set_thread_deadlines(thread=thread)
-        first_answer = next(d for d in deadlines if d.kind == Deadline.Kind.FIRST_ANSWER)
-        if (countdown := services.countdown_for(first_answer)) is not None:
+        timers = deadlines.set_thread_deadlines(thread=thread)
+        first_answer = next(d for d in timers if d.kind == Deadline.Kind.FIRST_ANSWER)
+        if (countdown := deadlines.countdown_for(first_answer)) is not None:
             enqueue_on_commit(tasks.escalate_if_due.s(thread.pk).set(countdown=countdown))
 
 
 def on_question_edited(sender, *, thread: Thread, became_private: bool = False, **kwargs) -> None:
     if became_private:
-        services.escalate_thread(thread=thread, reason=Ticket.Reason.CONFIDENTIAL, detail=_private_detail(thread))
+        deadlines.escalate_thread(thread=thread, reason=Ticket.Reason.CONFIDENTIAL, detail=_private_detail(thread))
 
 
 def on_answer_posted(sender, *, answer: Answer, **kwargs) -> None:
     if answer.author_id != answer.thread.author_id:
-        services.clear_deadlines(thread_id=answer.thread_id, kinds=[Deadline.Kind.FIRST_ANSWER])
+        deadlines.clear_deadlines(thread_id=answer.thread_id, kinds=[Deadline.Kind.FIRST_ANSWER])
     if answer.is_official:
-        services.record_staff_answer(answer=answer)
+        tickets.record_staff_answer(answer=answer)
 
 
 def on_solution_accepted(sender, *, thread: Thread, accepted_by=None, **kwargs) -> None:
-    services.clear_deadlines(thread_id=thread.pk, kinds=list(Deadline.Kind.values))
-    services.record_solution_accepted(thread=thread, user=accepted_by)
+    deadlines.clear_deadlines(thread_id=thread.pk, kinds=list(Deadline.Kind.values))
+    tickets.record_solution_accepted(thread=thread, user=accepted_by)
 
 
 def on_solution_unaccepted(sender, *, thread: Thread, **kwargs) -> None:
-    services.restore_solve_deadline(thread=thread)
+    deadlines.restore_solve_deadline(thread=thread)
 
 
 def on_help_still_needed(sender, *, thread: Thread, user, **kwargs) -> None:
-    services.record_help_still_needed(thread=thread, user=user)
+    tickets.record_help_still_needed(thread=thread, user=user)
 
 
 def on_comment_posted(sender, *, comment, **kwargs) -> None:
@@ -62,26 +62,26 @@ def on_comment_posted(sender, *, comment, **kwargs) -> None:
         return
     if AnswerVote.objects.filter(answer=answer, user_id=comment.author_id).exists():
         return  # the asker said "This helped": a comment now is thanks or a follow-up, not "broken"
-    services.record_help_still_needed(thread=thread, user=comment.author)
+    tickets.record_help_still_needed(thread=thread, user=comment.author)
 
 
 def on_post_deleted(sender, *, post, **kwargs) -> None:
     if isinstance(post, Thread):
-        services.cancel_deadlines(thread_id=post.pk)
+        deadlines.cancel_deadlines(thread_id=post.pk)
 
 
 def on_post_hidden(sender, *, post, **kwargs) -> None:
-    services.record_post_hidden(post=post)
+    tickets.record_post_hidden(post=post)
 
 
 def on_post_restored(sender, *, post, by=None, **kwargs) -> None:
-    services.record_flag_review(post=post, by=by, outcome="restored")
+    tickets.record_flag_review(post=post, by=by, outcome="restored")
 
 
 def on_post_removed(sender, *, post, by=None, **kwargs) -> None:
     if isinstance(post, Thread):
-        services.cancel_deadlines(thread_id=post.pk)
-    services.record_flag_review(post=post, by=by, outcome="removed")
+        deadlines.cancel_deadlines(thread_id=post.pk)
+    tickets.record_flag_review(post=post, by=by, outcome="removed")
 
 
 def _private_detail(thread: Thread) -> str:

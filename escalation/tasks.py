@@ -9,31 +9,26 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from escalation import services
+from escalation import chat, deadlines, helpdesk
 
 
 @shared_task(name="escalation.tasks.sweep_due_deadlines")
 def sweep_due_deadlines() -> int:
-    return services.sweep_due_deadlines()
+    return deadlines.sweep_due_deadlines()
 
 
 @shared_task(name="escalation.tasks.escalate_if_due")
 def escalate_if_due(thread_id: int) -> int:
-    return services.escalate_thread_if_due(thread_id=thread_id)
+    return deadlines.escalate_thread_if_due(thread_id=thread_id)
 
 
-
-@shared_task(name="escalation.tasks.push_handoff")
+@shared_task(name=helpdesk.PUSH_HANDOFF_TASK)
 def push_handoff(handoff_id: int) -> None:
-    from escalation import helpdesk
-
     helpdesk.push_handoff(handoff_id=handoff_id)
 
 
-@shared_task(name="escalation.tasks.send_chat_message")
+@shared_task(name=chat.SEND_MESSAGE_TASK)
 def send_chat_message(message_id: int) -> None:
-    from escalation import chat
-
     chat.send_message(message_id=message_id)
 
 
@@ -42,8 +37,6 @@ def sync_integrations() -> dict:
     """Beat: helpdesk hand-offs due (created or retried), remote statuses to refresh, overdue
     tickets to announce in staff chat, chat messages due. Each call is bounded by
     WEBHOOK_TIMEOUT_SECONDS; the rows say what is left for the next run."""
-    from escalation import chat, helpdesk
-
     pending, stale = helpdesk.due_handoffs()
     for handoff_id in pending:
         push_handoff.delay(handoff_id)

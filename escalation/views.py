@@ -16,7 +16,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from community import privacy
-from escalation import selectors, services
+from escalation import selectors, tickets
 from escalation.forms import AnswerForm, BulkForm, MacroForm, NoteForm, QueueFilterForm, RedirectForm, ResolveForm
 from escalation.macros import (
     PLACEHOLDERS,
@@ -123,8 +123,8 @@ def claim(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = _get_ticket(request, pk)
     error = ""
     try:
-        ticket = services.claim_ticket(ticket_id=ticket.pk, staff=request.user)
-    except services.TicketActionError as exc:
+        ticket = tickets.claim_ticket(ticket_id=ticket.pk, staff=request.user)
+    except tickets.TicketActionError as exc:
         error = str(exc)
         ticket = selectors.ticket_for_staff(pk)
     if request.htmx:
@@ -148,7 +148,7 @@ def add_note(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _render_ticket(request, ticket, status=400, note_form=form)
     try:
-        note = services.add_ticket_note(ticket_id=ticket.pk, staff=request.user, body=form.cleaned_data["body"])
+        note = tickets.add_ticket_note(ticket_id=ticket.pk, staff=request.user, body=form.cleaned_data["body"])
     except ValidationError as exc:
         for message in exc.messages:
             form.add_error("body", message)
@@ -168,11 +168,11 @@ def answer(request: HttpRequest, pk: int) -> HttpResponse:
     form = AnswerForm(request.POST)
     if form.is_valid():
         try:
-            posted = services.answer_ticket(
+            posted = tickets.answer_ticket(
                 ticket_id=ticket.pk, staff=request.user, body=form.cleaned_data["body"],
                 then=form.cleaned_data["then"], macro_id=form.cleaned_data.get("macro"),
             )
-        except (ValidationError, PermissionDenied, services.TicketActionError) as exc:
+        except (ValidationError, PermissionDenied, tickets.TicketActionError) as exc:
             messages_ = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
             for message in messages_:
                 form.add_error("body", message)
@@ -193,8 +193,8 @@ def redirect_to_channel(request: HttpRequest, pk: int) -> HttpResponse:
     form = RedirectForm(request.POST)
     if form.is_valid():
         try:
-            services.redirect_ticket(ticket_id=ticket.pk, staff=request.user, channel=form.cleaned_data["channel"])
-        except services.TicketActionError as exc:
+            tickets.redirect_ticket(ticket_id=ticket.pk, staff=request.user, channel=form.cleaned_data["channel"])
+        except tickets.TicketActionError as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(request, f"Sent the asker to {form.cleaned_data['channel'].name}.")
@@ -208,7 +208,7 @@ def _simple_action(service, success: str):
         ticket = _get_ticket(request, pk)
         try:
             service(ticket_id=ticket.pk, staff=request.user)
-        except services.TicketActionError as exc:
+        except tickets.TicketActionError as exc:
             messages.error(request, str(exc))
         else:
             messages.success(request, success)
@@ -224,8 +224,8 @@ def resolve(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _render_ticket(request, ticket, status=400, resolve_form=form)
     try:
-        services.resolve_ticket(ticket_id=ticket.pk, staff=request.user, outcome=form.cleaned_data["outcome"])
-    except services.TicketActionError as exc:
+        tickets.resolve_ticket(ticket_id=ticket.pk, staff=request.user, outcome=form.cleaned_data["outcome"])
+    except tickets.TicketActionError as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, f"Ticket resolved: {Ticket.Outcome(form.cleaned_data['outcome']).label.lower()}.")
@@ -245,7 +245,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
                 messages.error(request, error)
         return redirect(back)
     data = form.cleaned_data
-    done, refused = services.bulk_update_tickets(
+    done, refused = tickets.bulk_update_tickets(
         ticket_ids=data["tickets"], staff=request.user, action=data["action"],
         assignee=data.get("assignee"), outcome=data.get("outcome") or "",
     )
@@ -325,4 +325,4 @@ def macro_delete(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("escalation:macros")
 
 
-reopen = _simple_action(services.reopen_ticket, "Ticket reopened.")
+reopen = _simple_action(tickets.reopen_ticket, "Ticket reopened.")

@@ -7,11 +7,13 @@ class ExpertsConfig(AppConfig):
     verbose_name = "Experts"
 
     def ready(self) -> None:
+        # Importing tasks registers them with Celery in every process, so services can queue
+        # them by name (config.tasks.task_named).
         from accounts.badges import register_badge_provider
         from accounts.profile import register_panel
         from community.hooks import register_answer_labels, register_thread_notice
         from escalation.diversion import register_diverter
-        from experts import receivers
+        from experts import receivers, tasks  # noqa: F401
         from experts.badges import expert_badges
         from experts.selectors import answer_labels, profile_panel_context, thread_notice
         from experts.services import divert_deadlines

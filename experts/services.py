@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from community import privacy
 from community.models import Answer, Thread
-from config.tasks import enqueue_on_commit
+from config.tasks import enqueue_on_commit, task_named
 from escalation.models import Ticket, TicketEvent
 from experts import events, quality
 from experts.selectors import ledger_balance_q, payable_earnings
@@ -50,6 +50,11 @@ logger = logging.getLogger(__name__)
 
 SWEEP_BATCH_SIZE = 200
 COUNTDOWN_MAX = timedelta(minutes=50)
+# The tasks this module queues, by name: experts.tasks calls into this module, so importing
+# them would make an import cycle (config.tasks.task_named).
+SWEEP_OFFER_TASK = "experts.tasks.sweep_offer"
+LAPSE_CLAIM_TASK = "experts.tasks.lapse_claim_if_due"
+RECOMPUTE_QUALITY_TASK = "experts.tasks.recompute_quality"
 
 
 class ExpertActionError(Exception):
@@ -333,9 +338,8 @@ def offer_thread(*, thread: Thread, now: datetime | None = None) -> Offer | None
     transaction.on_commit(expert_ids_changed)
     events.offer_made.send(sender=Offer, offer=offer, experts=experts)
     if programme.expert_window <= COUNTDOWN_MAX:
-        from experts.tasks import sweep_offer
-
-        enqueue_on_commit(sweep_offer.s(offer.pk).set(countdown=int(programme.expert_window.total_seconds()) + 1))
+        countdown = int(programme.expert_window.total_seconds()) + 1
+        enqueue_on_commit(task_named(SWEEP_OFFER_TASK).s(offer.pk).set(countdown=countdown))
     return offer
 
 
@@ -386,9 +390,7 @@ def claim_offer(*, user, offer_id: int, now: datetime | None = None) -> Claim:
             raise ExpertActionError("Another expert has already claimed this question.") from None
         Offer.objects.filter(pk=offer.pk).update(status=Offer.Status.CLAIMED)
         events.offer_claimed.send(sender=Offer, offer=offer, claim=claim)
-    from experts.tasks import lapse_claim_if_due
-
-    enqueue_on_commit(lapse_claim_if_due.s(claim.pk).set(countdown=offer.claim_hold_minutes * 60 + 1))
+    enqueue_on_commit(task_named(LAPSE_CLAIM_TASK).s(claim.pk).set(countdown=offer.claim_hold_minutes * 60 + 1))
     return claim
 
 
@@ -438,10 +440,10 @@ def _offer_history(offer: Offer) -> str:
 
 def expire_offer(*, offer_id: int, now: datetime | None = None) -> Offer | None:
     """Close an offer whose expert window ended without an expert answer: a held claim ends,
-    and the thread goes to the staff queue (escalation.services.escalate_thread, idempotent)
+    and the thread goes to the staff queue (escalation.deadlines.escalate_thread, idempotent)
     with the offer's history, unless the community answered or solved it meanwhile. Locks
     the offer (SKIP LOCKED: another sweep has it)."""
-    from escalation.services import escalate_thread
+    from escalation.deadlines import escalate_thread
 
     now = now or timezone.now()
     with transaction.atomic():
@@ -498,7 +500,7 @@ def sweep_offers(*, now: datetime | None = None) -> int:
         if len(ids) < SWEEP_BATCH_SIZE or not done:
             break
     if handled:
-        from escalation.services import notify_staff_of_new_tickets
+        from escalation.deadlines import notify_staff_of_new_tickets
 
         notify_staff_of_new_tickets(now=now)
     return handled
@@ -842,9 +844,7 @@ def cancel_session(*, user, session_id: int) -> Session:
 def _requalify(expert_id: int, *, now: datetime) -> None:
     """Recompute after a finished task, once the task commits (auto-suspension is its own
     transaction, so a failure there never rolls back the customer's action)."""
-    from experts.tasks import recompute_quality
-
-    enqueue_on_commit(recompute_quality, expert_id)
+    enqueue_on_commit(task_named(RECOMPUTE_QUALITY_TASK), expert_id)
 
 
 def recompute_quality(*, expert_id: int, now: datetime | None = None) -> Expert:

@@ -17,17 +17,17 @@ def sweep_offers() -> int:
     return services.sweep_offers()
 
 
-@shared_task(name="experts.tasks.sweep_offer")
+@shared_task(name=services.SWEEP_OFFER_TASK)
 def sweep_offer(offer_id: int) -> int:
     return 1 if services.expire_offer(offer_id=offer_id) is not None else 0
 
 
-@shared_task(name="experts.tasks.lapse_claim_if_due")
+@shared_task(name=services.LAPSE_CLAIM_TASK)
 def lapse_claim_if_due(claim_id: int) -> int:
     return services.lapse_claims(claim_id=claim_id)
 
 
-@shared_task(name="experts.tasks.recompute_quality")
+@shared_task(name=services.RECOMPUTE_QUALITY_TASK)
 def recompute_quality(expert_id: int) -> int:
     services.recompute_quality(expert_id=expert_id)
     return 1

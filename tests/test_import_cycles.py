@@ -59,15 +59,8 @@ def _imported(tree: ast.AST, *, module: str, modules: set[str]) -> set[str]:
     return found
 
 
-# Known debt, allowed by name only: these modules import their app's tasks module (deferred,
-# inside the function that queues) while the task calls back into them. Each is to become a
-# queueing helper of its own; a new edge of this kind still fails the test.
-KNOWN_TASK_EDGES = {
-    ("api.webhooks", "api.tasks"),
-    ("escalation.chat", "escalation.tasks"),
-    ("escalation.helpdesk", "escalation.tasks"),
-    ("experts.services", "experts.tasks"),
-}
+# No allowlist: a module that queues a task calling back into it names the task instead of
+# importing it (config.tasks.task_named), so every edge is in the graph.
 
 
 def import_graph(app: str) -> dict[str, set[str]]:
@@ -77,7 +70,6 @@ def import_graph(app: str) -> dict[str, set[str]]:
         name: {
             target
             for target in _imported(ast.parse(path.read_text(), filename=str(path)), module=name, modules=names)
-            if (name, target) not in KNOWN_TASK_EDGES
         }
         for name, path in modules.items()
     }

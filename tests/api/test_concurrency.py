@@ -6,8 +6,9 @@ import pytest
 
 from api import webhooks
 from api.models import WebhookDelivery, WebhookEndpoint
-from escalation import helpdesk, services
+from escalation import helpdesk
 from escalation.models import Channel, HelpdeskHandoff, Ticket
+from escalation.tickets import redirect_ticket
 from tests.escalation.conftest import ask
 from tests.escalation.fake_helpdesk import FakeJsonHelpdesk
 from tests.escalation.test_concurrency import _run_at_once
@@ -36,7 +37,7 @@ def test_workers_racing_for_the_same_handoff_create_one_remote_ticket(on_postgre
                                          api_token="hd-secret")
         thread = ask(UserFactory(), CategoryFactory(), is_private=True)
         ticket = Ticket.objects.get(thread=thread)
-        services.redirect_ticket(ticket_id=ticket.pk, staff=StaffFactory(), channel=channel)
+        redirect_ticket(ticket_id=ticket.pk, staff=StaffFactory(), channel=channel)
         handoff = HelpdeskHandoff.objects.get()
         results = _run_at_once(6, lambda i: helpdesk.push_handoff(handoff_id=handoff.pk))
         assert sum(1 for r in results if isinstance(r, HelpdeskHandoff)) == 1, results

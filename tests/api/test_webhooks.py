@@ -15,8 +15,9 @@ from django.utils import timezone
 from api import tasks, webhooks
 from api.models import WebhookDelivery, WebhookEndpoint
 from community import services as community
-from escalation import services as escalation
+from escalation.deadlines import notify_staff_of_new_tickets
 from escalation.models import Ticket
+from escalation.tickets import claim_ticket, resolve_ticket
 from tests.api.receiver import Receiver
 
 pytestmark = pytest.mark.django_db
@@ -185,10 +186,10 @@ def test_only_http_and_https_addresses_are_accepted(url):
 def test_ticket_and_rank_events_are_sent(receiver, queued, member, staff, category):
     endpoint_for(receiver, events=("question.escalated", "ticket.claimed", "ticket.resolved", "member.rank_reached"))
     thread = ask(member, category, is_private=True)
-    escalation.notify_staff_of_new_tickets()
+    notify_staff_of_new_tickets()
     ticket = Ticket.objects.get(thread=thread)
-    escalation.claim_ticket(ticket_id=ticket.pk, staff=staff)
-    escalation.resolve_ticket(ticket_id=ticket.pk, staff=staff)
+    claim_ticket(ticket_id=ticket.pk, staff=staff)
+    resolve_ticket(ticket_id=ticket.pk, staff=staff)
     events = list(WebhookDelivery.objects.order_by("pk").values_list("event", flat=True))
     assert events == ["question.escalated", "ticket.claimed", "ticket.resolved"]
     payload = WebhookDelivery.objects.get(event="ticket.claimed").payload

@@ -15,8 +15,9 @@ from accounts import services as accounts
 from accounts.models import User
 from community import moderation, services
 from community.models import Answer, Flag, Revision, Thread
-from escalation import services as escalation
+from escalation.deadlines import escalate_thread, notify_staff_of_new_tickets
 from escalation.models import Ticket, TicketEvent, TicketNote
+from escalation.tickets import add_ticket_note, answer_ticket
 from kudos.models import LedgerEntry
 from kudos.services import award_points
 from notifications.models import Notification
@@ -146,9 +147,9 @@ def test_staff_notes_and_official_answers_are_masked(member, category):
     staff = StaffFactory()
     thread = _ask(member, category)
     ticket = Ticket.objects.get(thread=thread)
-    note = escalation.add_ticket_note(ticket_id=ticket.pk, staff=staff, body=f"Customer's card {CARD}, refund it")
+    note = add_ticket_note(ticket_id=ticket.pk, staff=staff, body=f"Customer's card {CARD}, refund it")
     assert TicketNote.objects.get(pk=note.pk).body == f"Customer's card {MASK}, refund it"
-    reply = escalation.answer_ticket(ticket_id=ticket.pk, staff=staff, body=f"We refunded {CARD}")
+    reply = answer_ticket(ticket_id=ticket.pk, staff=staff, body=f"We refunded {CARD}")
     assert Answer.objects.get(pk=reply.pk).body == f"We refunded {MASK}"
 
 
@@ -185,10 +186,10 @@ def test_the_answer_mails_and_the_staff_digest_carry_only_the_mask(member, other
     with django_capture_on_commit_callbacks(execute=True):
         private = _ask(member, category)
     with django_capture_on_commit_callbacks(execute=True):
-        escalation.notify_staff_of_new_tickets()
+        notify_staff_of_new_tickets()
     with django_capture_on_commit_callbacks(execute=True):
         ticket = Ticket.objects.get(thread=private)
-        escalation.answer_ticket(ticket_id=ticket.pk, staff=staff, body=f"We refunded {IBAN}")
+        answer_ticket(ticket_id=ticket.pk, staff=staff, body=f"We refunded {IBAN}")
     subjects = [m.subject for m in mail.outbox]
     assert any("New answer" in s for s in subjects), subjects
     assert any("new ticket" in s for s in subjects), subjects
@@ -238,8 +239,8 @@ def test_the_data_migration_masks_what_is_already_stored(member, other_member, c
     staff = StaffFactory()
     thread = services.ask_question(author=member, category=category, title="Refund went missing", body="Where?")
     answer = services.post_answer(author=other_member, thread=thread, body="Check your statement.")
-    ticket, _ = escalation.escalate_thread(thread=thread, reason=Ticket.Reason.UNANSWERED)
-    note = escalation.add_ticket_note(ticket_id=ticket.pk, staff=staff, body="Looked at it.")
+    ticket, _ = escalate_thread(thread=thread, reason=Ticket.Reason.UNANSWERED)
+    note = add_ticket_note(ticket_id=ticket.pk, staff=staff, body="Looked at it.")
     moderation.flag_post(user=other_member, post=thread, reason=Flag.Reason.PERSONAL_DATA, note="has data")
     revision = Revision.objects.create(thread=thread, title="Old title", body="Old body", edited_by=member)
     entry = award_points(staff=staff, member=member, points=5, note="thanks")

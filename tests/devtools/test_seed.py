@@ -5,7 +5,7 @@ import time_machine
 from django.core.management import call_command
 from django.utils import timezone
 
-from escalation import services
+from escalation.deadlines import sweep_due_deadlines
 from escalation.models import Channel, EscalationPolicy, Ticket
 
 pytestmark = pytest.mark.django_db
@@ -24,5 +24,5 @@ def test_the_demo_has_tickets_in_every_state_and_a_one_minute_category():
     assert EscalationPolicy.objects.get(category__slug="urgent").answer_within_minutes == 1
 
     with time_machine.travel(start + timedelta(minutes=1, seconds=1), tick=False):
-        services.sweep_due_deadlines()
+        sweep_due_deadlines()
     assert Ticket.objects.filter(thread__category__slug="urgent", reason="unanswered", status="open").exists()

@@ -8,8 +8,9 @@ from __future__ import annotations
 import pytest
 
 from community import services as community
+from escalation.deadlines import escalate_thread
 from escalation.models import Ticket
-from escalation.services import claim_ticket, escalate_thread
+from escalation.tickets import claim_ticket
 from tests.e2e.conftest import serious_accessibility_violations, shoot, sign_in
 from tests.factories import DEFAULT_PASSWORD, CategoryFactory, StaffFactory, UserFactory
 

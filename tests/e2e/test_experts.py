@@ -16,7 +16,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from community import services as community
-from escalation import services as escalation
+from escalation.deadlines import sweep_due_deadlines
 from escalation.models import EscalationPolicy, Ticket
 from experts import services as experts
 from experts.models import CategoryProgramme, Expert, ExpertSettings, Offer, Service, ServiceArea, Session
@@ -53,7 +53,7 @@ def _question_past_its_window(asker, category, title):
         thread = community.ask_question(
             author=asker, category=category, title=title, body="It worked yesterday; today it says offline."
         )
-    escalation.sweep_due_deadlines()
+    sweep_due_deadlines()
     return thread
 
 
@@ -143,7 +143,7 @@ def test_an_offer_nobody_claims_reaches_the_staff_queue_and_a_private_question_i
             author=asker, category=printers, title="Printer bought with my card was charged twice",
             body="Charged twice on card 4111 1111 1111 1111.",
         )
-    escalation.sweep_due_deadlines()
+    sweep_due_deadlines()
     assert private.is_private and not Offer.objects.filter(thread=private).exists()
 
     sign_in(page, live_server.url, expert_user.email, DEFAULT_PASSWORD)
@@ -158,7 +158,7 @@ def test_an_offer_nobody_claims_reaches_the_staff_queue_and_a_private_question_i
     offer = Offer.objects.get(thread=thread)
     later = offer.window_ends_at + timedelta(minutes=1)
     experts.sweep_offers(now=later)
-    escalation.sweep_due_deadlines(now=later)
+    sweep_due_deadlines(now=later)
     assert Ticket.objects.get(thread=thread).reason == Ticket.Reason.UNANSWERED
     sam = new_page()
     sign_in(sam, live_server.url, staff.email, DEFAULT_PASSWORD)

@@ -16,8 +16,8 @@ from playwright.sync_api import expect
 
 from community import services as community
 from community.models import Answer, Thread
+from escalation.deadlines import sweep_due_deadlines
 from escalation.models import EscalationPolicy, Ticket
-from escalation.services import sweep_due_deadlines
 from kudos.models import Rank
 from tests.e2e.conftest import shoot, sign_in
 from tests.factories import DEFAULT_PASSWORD, AdminFactory, CategoryFactory, StaffFactory, UserFactory

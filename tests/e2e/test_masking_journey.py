@@ -11,7 +11,7 @@ from django.core import mail
 from playwright.sync_api import expect
 
 from community.models import Thread
-from escalation import services as escalation
+from escalation.deadlines import notify_staff_of_new_tickets
 from escalation.models import Ticket
 from tests.e2e.conftest import shoot, sign_in
 from tests.factories import DEFAULT_PASSWORD, CategoryFactory, StaffFactory, UserFactory
@@ -56,7 +56,7 @@ def test_a_card_number_in_a_question_is_masked_for_the_asker_staff_and_every_mai
 
     # Staff: the digest mail, the queue and the ticket show the mask, nothing more.
     mail.outbox.clear()
-    escalation.notify_staff_of_new_tickets()
+    notify_staff_of_new_tickets()
     [digest] = [m for m in mail.outbox if m.to == [staff.email]]
     assert MASK in digest.body
     for text in [digest.subject, digest.body] + [content for content, _type in digest.alternatives]:

@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from escalation import services
+from escalation.deadlines import escalate_thread
 from escalation.models import Channel, EscalationPolicy, Ticket
 from tests.escalation.conftest import ask
 
@@ -39,7 +39,7 @@ def test_a_policy_needs_a_category_and_the_default_cannot_be_deleted(client, adm
 
 def test_the_ticket_admin_lists_tickets_read_only(client, admin_user, member, category):
     thread = ask(member, category)
-    ticket, _ = services.escalate_thread(thread=thread, reason=Ticket.Reason.UNANSWERED)
+    ticket, _ = escalate_thread(thread=thread, reason=Ticket.Reason.UNANSWERED)
     client.force_login(admin_user)
     assert client.get(reverse("admin:escalation_ticket_changelist")).status_code == 200
     assert client.get(reverse("admin:escalation_ticket_change", args=[ticket.pk])).status_code == 200

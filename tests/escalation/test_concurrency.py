@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from escalation import services
+from escalation.deadlines import escalate_thread, escalate_thread_if_due, sweep_due_deadlines
 from escalation.models import Deadline, Ticket
 from tests.escalation.conftest import ask
 from tests.factories import CategoryFactory, StaffFactory, UserFactory
@@ -58,7 +58,7 @@ def _due_threads(n):
 def test_two_sweeps_at_once_escalate_each_thread_once(on_postgres):
     threads = _due_threads(30)
     # Both timers of every thread are due; small batches make the sweeps interleave.
-    results = _run_at_once(2, lambda i: services.sweep_due_deadlines(batch_size=4))
+    results = _run_at_once(2, lambda i: sweep_due_deadlines(batch_size=4))
     assert not [r for r in results if isinstance(r, Exception)], results
     assert Ticket.objects.count() == 30
     assert set(Ticket.objects.values_list("thread_id", flat=True)) == {t.pk for t in threads}
@@ -67,7 +67,7 @@ def test_two_sweeps_at_once_escalate_each_thread_once(on_postgres):
 
 def test_the_same_countdown_task_delivered_twice_at_once_makes_one_ticket(on_postgres):
     (thread,) = _due_threads(1)
-    results = _run_at_once(4, lambda i: services.escalate_thread_if_due(thread_id=thread.pk))
+    results = _run_at_once(4, lambda i: escalate_thread_if_due(thread_id=thread.pk))
     assert not [r for r in results if isinstance(r, Exception)], results
     assert Ticket.objects.filter(thread=thread).count() == 1
 
@@ -77,8 +77,8 @@ def test_a_sweep_and_a_countdown_task_at_once_make_one_ticket(on_postgres):
 
     def work(i):
         if i == 0:
-            return services.sweep_due_deadlines(batch_size=2)
-        return sum(services.escalate_thread_if_due(thread_id=t.pk) for t in threads)
+            return sweep_due_deadlines(batch_size=2)
+        return sum(escalate_thread_if_due(thread_id=t.pk) for t in threads)
 
     results = _run_at_once(2, work)
     assert not [r for r in results if isinstance(r, Exception)], results
@@ -87,7 +87,7 @@ def test_a_sweep_and_a_countdown_task_at_once_make_one_ticket(on_postgres):
 
 def test_ten_staff_claiming_one_ticket_at_once_leave_exactly_one_owner(on_postgres):
     (thread,) = _due_threads(1)
-    ticket, _ = services.escalate_thread(thread=thread, reason=Ticket.Reason.UNANSWERED)
+    ticket, _ = escalate_thread(thread=thread, reason=Ticket.Reason.UNANSWERED)
     staff = [StaffFactory() for _ in range(10)]
     url = reverse("escalation:claim", args=[ticket.pk])
 

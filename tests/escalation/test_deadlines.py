@@ -5,7 +5,7 @@ import time_machine
 from django.utils import timezone
 
 from community import services as community
-from escalation import services
+from escalation.deadlines import escalate_thread, sweep_due_deadlines
 from escalation.models import Deadline, EscalationPolicy, Ticket
 from tests.escalation.conftest import answer, ask
 from tests.factories import CategoryFactory, UserFactory
@@ -90,7 +90,7 @@ def test_answered_one_second_before_the_deadline_is_not_escalated(member, other_
     with time_machine.travel(start + timedelta(minutes=60) - timedelta(seconds=1), tick=False):
         answer(other_member, thread)
     with time_machine.travel(start + timedelta(minutes=61), tick=False):
-        services.sweep_due_deadlines()
+        sweep_due_deadlines()
     assert not Ticket.objects.exists()
     assert _deadlines(thread)["first_answer"].status == "cleared"
 
@@ -100,10 +100,10 @@ def test_an_unanswered_question_is_escalated_by_the_sweep_once_due(member, categ
     with time_machine.travel(start, tick=False):
         thread = ask(member, category)
     with time_machine.travel(start + timedelta(minutes=59), tick=False):
-        assert services.sweep_due_deadlines() == 0
+        assert sweep_due_deadlines() == 0
     assert not Ticket.objects.exists()
     with time_machine.travel(start + timedelta(minutes=60, seconds=5), tick=False):
-        assert services.sweep_due_deadlines() == 1
+        assert sweep_due_deadlines() == 1
         now = timezone.now()
     ticket = Ticket.objects.get()
     assert (ticket.thread, ticket.reason, ticket.status) == (thread, "unanswered", "open")
@@ -121,7 +121,7 @@ def test_an_answered_but_unsolved_question_is_escalated_as_unsolved(member, othe
         thread = ask(member, category)
         answer(other_member, thread)
     with time_machine.travel(start + timedelta(minutes=181), tick=False):
-        services.sweep_due_deadlines()
+        sweep_due_deadlines()
     assert Ticket.objects.get(thread=thread).reason == "unsolved"
 
 
@@ -132,9 +132,9 @@ def test_sweeping_twice_changes_nothing_the_second_time(member, category, policy
         ask(member, category)
     with time_machine.travel(start + timedelta(hours=5), tick=False):
         # Both timers of both threads are due; each thread gets one ticket.
-        assert services.sweep_due_deadlines() == 4
+        assert sweep_due_deadlines() == 4
         tickets = list(Ticket.objects.values_list("pk", "status", "due_at"))
-        assert services.sweep_due_deadlines() == 0
+        assert sweep_due_deadlines() == 0
     assert list(Ticket.objects.values_list("pk", "status", "due_at")) == tickets
     assert len(tickets) == 2
 
@@ -148,7 +148,7 @@ def test_a_late_or_repeated_countdown_task_changes_nothing(member, category, pol
     with time_machine.travel(start + timedelta(minutes=61), tick=False):
         escalate_if_due.delay(thread.pk)
         escalate_if_due.delay(thread.pk)
-        services.sweep_due_deadlines()
+        sweep_due_deadlines()
     with time_machine.travel(start + timedelta(hours=9), tick=False):
         escalate_if_due.delay(thread.pk)
     assert Ticket.objects.filter(thread=thread).count() == 1
@@ -164,8 +164,8 @@ def test_an_early_countdown_task_does_nothing(member, category, policy):
 
 def test_escalating_an_escalated_thread_returns_the_same_ticket(member, category, policy):
     thread = ask(member, category)
-    first, created = services.escalate_thread(thread=thread, reason=Ticket.Reason.UNANSWERED)
-    again, created_again = services.escalate_thread(thread=thread, reason=Ticket.Reason.UNSOLVED)
+    first, created = escalate_thread(thread=thread, reason=Ticket.Reason.UNANSWERED)
+    again, created_again = escalate_thread(thread=thread, reason=Ticket.Reason.UNSOLVED)
     assert (created, created_again, again) == (True, False, first)
 
 
@@ -173,7 +173,7 @@ def test_the_database_refuses_a_second_active_ticket_for_a_thread(member, catego
     from django.db import IntegrityError, transaction
 
     thread = ask(member, category)
-    services.escalate_thread(thread=thread, reason=Ticket.Reason.UNANSWERED)
+    escalate_thread(thread=thread, reason=Ticket.Reason.UNANSWERED)
     with pytest.raises(IntegrityError), transaction.atomic():
         Ticket.objects.create(thread=thread, reason="unsolved", due_at=timezone.now())
 
@@ -184,7 +184,7 @@ def test_a_deleted_question_is_not_escalated(member, category, policy):
         thread = ask(member, category)
         community.delete_question(user=member, thread=thread)
     with time_machine.travel(start + timedelta(hours=5), tick=False):
-        services.sweep_due_deadlines()
+        sweep_due_deadlines()
     assert not Ticket.objects.exists()
 
 
@@ -231,7 +231,7 @@ def test_sweep_query_count_does_not_grow_with_deadlines_that_are_not_due(
         from django.test.utils import CaptureQueriesContext
 
         with CaptureQueriesContext(connection) as few:
-            services.sweep_due_deadlines()
+            sweep_due_deadlines()
     assert Ticket.objects.get().thread == due
     Ticket.objects.all().delete()
     Deadline.objects.all().delete()
@@ -245,7 +245,7 @@ def test_sweep_query_count_does_not_grow_with_deadlines_that_are_not_due(
     with time_machine.travel(start2 + timedelta(minutes=61), tick=False):
         # At most as many: the first sweep may also warm caches (the experts tier's programmes).
         with django_assert_max_num_queries(len(few.captured_queries)):
-            services.sweep_due_deadlines()
+            sweep_due_deadlines()
 
 
 def test_the_sweep_handles_more_due_deadlines_than_one_batch(member, category, policy):
@@ -253,7 +253,7 @@ def test_the_sweep_handles_more_due_deadlines_than_one_batch(member, category, p
     with time_machine.travel(start, tick=False):
         threads = [ask(member, category) for _ in range(7)]
     with time_machine.travel(start + timedelta(minutes=61), tick=False):
-        assert services.sweep_due_deadlines(batch_size=3) == 7
+        assert sweep_due_deadlines(batch_size=3) == 7
     assert Ticket.objects.filter(thread__in=threads).count() == 7
 
 
@@ -266,6 +266,6 @@ def test_with_the_broker_emptied_all_waiting_threads_are_escalated_by_the_next_s
         with django_capture_on_commit_callbacks(execute=False):
             threads = [ask(asker, category) for _ in range(100)]
     with time_machine.travel(start + timedelta(minutes=60, seconds=30), tick=False):
-        assert services.sweep_due_deadlines() == 100
+        assert sweep_due_deadlines() == 100
     assert Ticket.objects.filter(thread__in=threads, reason="unanswered").count() == 100
     assert not Deadline.objects.filter(status="pending", kind="first_answer").exists()

@@ -10,8 +10,12 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from escalation import chat, helpdesk, services, tasks
+from escalation import chat, helpdesk, tasks
+
+from escalation.deadlines import notify_staff_of_new_tickets, sweep_due_deadlines
+
 from escalation.models import Channel, ChatMessage, HelpdeskHandoff, StaffChatWebhook, Ticket, TicketEvent
+from escalation.tickets import redirect_ticket
 from tests.api.receiver import Receiver
 from tests.escalation.conftest import answer, ask
 from tests.escalation.fake_helpdesk import FakeJsonHelpdesk, FakeZendesk
@@ -74,7 +78,7 @@ def test_redirecting_to_zendesk_creates_a_ticket_there_after_commit(
 
 def test_the_remote_status_is_refreshed_by_the_sweep(zendesk, queued, member, staff, category):
     ticket = escalated_ticket(member, category)
-    services.redirect_ticket(ticket_id=ticket.pk, staff=staff, channel=zendesk_channel(zendesk))
+    redirect_ticket(ticket_id=ticket.pk, staff=staff, channel=zendesk_channel(zendesk))
     handoff = helpdesk.push_handoff(handoff_id=HelpdeskHandoff.objects.get().pk)
     zendesk.tickets[1001]["status"] = "solved"
     with time_machine.travel(timezone.now() + timedelta(minutes=6)):
@@ -89,7 +93,7 @@ def test_a_lost_answer_is_not_created_twice_and_failures_back_off(queued, member
     flaky = FakeZendesk(fail_creates=1)
     try:
         ticket = escalated_ticket(member, category)
-        services.redirect_ticket(ticket_id=ticket.pk, staff=staff, channel=zendesk_channel(flaky))
+        redirect_ticket(ticket_id=ticket.pk, staff=staff, channel=zendesk_channel(flaky))
         start = timezone.now()
         with time_machine.travel(start, tick=False):
             handoff = helpdesk.push_handoff(handoff_id=HelpdeskHandoff.objects.get().pk)
@@ -108,7 +112,7 @@ def test_an_unreachable_helpdesk_is_given_up_after_a_day_and_staff_see_why(queue
     channel = Channel.objects.create(name="Down desk", instructions="x", kind=Channel.Kind.WEBHOOK,
                                      api_url="http://127.0.0.1:9/tickets")
     ticket = escalated_ticket(member, category)
-    services.redirect_ticket(ticket_id=ticket.pk, staff=staff, channel=channel)
+    redirect_ticket(ticket_id=ticket.pk, staff=staff, channel=channel)
     handoff = HelpdeskHandoff.objects.get()
     moment = timezone.now()
     while handoff.status == "pending":
@@ -126,7 +130,7 @@ def test_a_generic_json_helpdesk_gets_the_ticket_with_an_idempotency_key(queued,
         channel = Channel.objects.create(name="Desk", instructions="x", kind=Channel.Kind.WEBHOOK, api_url=desk.url,
                                          api_token="hd-secret")
         ticket = escalated_ticket(member, category)
-        services.redirect_ticket(ticket_id=ticket.pk, staff=staff, channel=channel)
+        redirect_ticket(ticket_id=ticket.pk, staff=staff, channel=channel)
         handoff = helpdesk.push_handoff(handoff_id=HelpdeskHandoff.objects.get().pk)
         assert handoff.remote_id == "HD-1" and handoff.customer_url.endswith("/my/HD-1")
         assert desk.server.received[0].headers["Idempotency-Key"] == f"peerdesk-ticket-{ticket.pk}"
@@ -141,7 +145,7 @@ def test_a_helpdesk_link_that_is_not_http_is_never_shown(queued, member, staff, 
     try:
         channel = Channel.objects.create(name="Evil", instructions="x", kind=Channel.Kind.WEBHOOK, api_url=evil.url)
         ticket = escalated_ticket(member, category)
-        services.redirect_ticket(ticket_id=ticket.pk, staff=staff, channel=channel)
+        redirect_ticket(ticket_id=ticket.pk, staff=staff, channel=channel)
         handoff = helpdesk.push_handoff(handoff_id=HelpdeskHandoff.objects.get().pk)
         assert handoff.remote_id == "X1" and handoff.remote_url == "" and handoff.customer_url == ""
     finally:
@@ -151,7 +155,7 @@ def test_a_helpdesk_link_that_is_not_http_is_never_shown(queued, member, staff, 
 def test_an_instructions_channel_makes_no_handoff(queued, member, staff, category):
     channel = Channel.objects.create(name="Billing", instructions="Write to billing@example.com.")
     ticket = escalated_ticket(member, category)
-    services.redirect_ticket(ticket_id=ticket.pk, staff=staff, channel=channel)
+    redirect_ticket(ticket_id=ticket.pk, staff=staff, channel=channel)
     assert not HelpdeskHandoff.objects.exists()
 
 
@@ -168,7 +172,7 @@ def test_new_and_overdue_tickets_are_posted_to_staff_chat(kind, queued, member, 
         private = escalated_ticket(member, category)
         later = timezone.now() + timedelta(minutes=61)
         with time_machine.travel(later, tick=False), django_capture_on_commit_callbacks(execute=True):
-            services.sweep_due_deadlines()
+            sweep_due_deadlines()
         message = ChatMessage.objects.get()
         assert queued["messages"] == [message.pk]
         with time_machine.travel(later, tick=False):
@@ -193,7 +197,7 @@ def test_new_and_overdue_tickets_are_posted_to_staff_chat(kind, queued, member, 
 def test_chat_failures_are_retried_then_given_up(queued, member, category):
     StaffChatWebhook.objects.create(name="Gone", kind="slack", url="http://127.0.0.1:9/hook")
     escalated_ticket(member, category)
-    services.notify_staff_of_new_tickets()
+    notify_staff_of_new_tickets()
     message = ChatMessage.objects.get()
     moment = timezone.now()
     while message.status == "pending":

@@ -4,8 +4,10 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from escalation import services
+from escalation.deadlines import sweep_due_deadlines
+
 from escalation.selectors import thread_notice
+from escalation.tickets import resolve_ticket
 from tests.escalation.conftest import answer, ask
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +36,7 @@ def test_once_escalated_the_asker_is_told_when_a_specialist_will_reply(client, m
     with time_machine.travel(start, tick=False):
         thread = ask(member, category)
     with time_machine.travel(start + timedelta(minutes=61), tick=False):
-        services.sweep_due_deadlines()
+        sweep_due_deadlines()
     client.force_login(member)
     assert b"A support specialist will reply by" in client.get(thread.get_absolute_url()).content
 
@@ -51,7 +53,7 @@ def test_a_resolved_ticket_shows_the_resolved_state(member, staff, category, pol
     ticket = thread.tickets.get()
     answer(staff, thread)
     assert thread_notice(thread=thread, viewer=member)[1]["state"] == "answered"
-    services.resolve_ticket(ticket_id=ticket.pk, staff=staff)
+    resolve_ticket(ticket_id=ticket.pk, staff=staff)
     assert thread_notice(thread=thread, viewer=member)[1]["state"] == "resolved"
 
 

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from escalation import services
+from escalation.deadlines import escalate_thread, sweep_due_deadlines
 from escalation.models import Deadline, Ticket, TicketEvent
 from tests.escalation.conftest import answer, ask
 from tests.factories import UserFactory
@@ -23,7 +23,7 @@ def sweep_queries(member, category, due: int) -> int:
         for _ in range(due):
             ask(member, category)
     with time_machine.travel(start + timedelta(minutes=61), tick=False), CaptureQueriesContext(connection) as queries:
-        assert services.sweep_due_deadlines() == due
+        assert sweep_due_deadlines() == due
     return len(queries)
 
 
@@ -41,7 +41,7 @@ def test_a_batch_opens_one_ticket_per_thread_and_notes_a_second_due_timer_on_it(
         answered = ask(member, category)
         answer(UserFactory(), answered)
     with time_machine.travel(start + timedelta(minutes=200), tick=False):
-        assert services.sweep_due_deadlines() == 3
+        assert sweep_due_deadlines() == 3
     ticket = Ticket.objects.get(thread=both)
     assert ticket.reason == Ticket.Reason.UNANSWERED
     assert ticket.due_at == start + timedelta(minutes=200) + timedelta(minutes=30)
@@ -59,8 +59,8 @@ def test_a_thread_already_with_staff_gets_a_timer_note_not_a_second_ticket(membe
     start = timezone.now()
     with time_machine.travel(start, tick=False):
         thread = ask(member, category)
-        existing, _ = services.escalate_thread(thread=thread, reason=Ticket.Reason.FLAGGED, stop_timers=False)
+        existing, _ = escalate_thread(thread=thread, reason=Ticket.Reason.FLAGGED, stop_timers=False)
     with time_machine.travel(start + timedelta(minutes=61), tick=False):
-        services.sweep_due_deadlines()
+        sweep_due_deadlines()
     assert Ticket.objects.filter(thread=thread).count() == 1
     assert TicketEvent.objects.filter(ticket=existing, action="timer").count() == 1

@@ -7,7 +7,6 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from escalation import services
 from escalation.macros import create_macro, fill_macro, macros_for, update_macro
 from escalation.models import Macro, Ticket, TicketEvent
 from tests.escalation.conftest import ask

@@ -8,8 +8,18 @@ from django.utils import timezone
 from community import events, moderation
 from community import services as community
 from community.models import Answer, Thread
-from escalation import services
+from escalation.deadlines import escalate_thread, sweep_due_deadlines
 from escalation.models import Channel, Deadline, Ticket, TicketEvent
+from escalation.tickets import (
+    TicketActionError,
+    TicketAlreadyClaimed,
+    add_ticket_note,
+    answer_ticket,
+    claim_ticket,
+    redirect_ticket,
+    reopen_ticket,
+    resolve_ticket,
+)
 from tests.escalation.conftest import answer, ask
 from tests.factories import StaffFactory, UserFactory
 
@@ -20,7 +30,7 @@ CARD_BODY = "I was charged twice on my card 4111 1111 1111 1111, can you refund 
 
 def _escalated(member, category):
     thread = ask(member, category)
-    ticket, _ = services.escalate_thread(thread=thread, reason=Ticket.Reason.UNANSWERED)
+    ticket, _ = escalate_thread(thread=thread, reason=Ticket.Reason.UNANSWERED)
     return thread, ticket
 
 
@@ -47,7 +57,7 @@ def test_an_edit_that_makes_a_thread_private_escalates_it(member, category, poli
 def test_a_staff_answer_records_the_first_response_and_waits_on_the_customer(member, staff, category, policy, django_capture_on_commit_callbacks):
     thread, ticket = _escalated(member, category)
     with django_capture_on_commit_callbacks(execute=True):
-        reply = services.answer_ticket(ticket_id=ticket.pk, staff=staff, body="Here is how to fix it: ...")
+        reply = answer_ticket(ticket_id=ticket.pk, staff=staff, body="Here is how to fix it: ...")
     ticket.refresh_from_db()
     assert reply.is_official
     assert ticket.status == "waiting"
@@ -100,7 +110,7 @@ def test_still_need_help_after_a_staff_reply_sends_the_ticket_back_to_staff(memb
 def test_still_need_help_reopens_a_resolved_ticket(member, staff, category, policy):
     thread, ticket = _escalated(member, category)
     answer(staff, thread)
-    services.resolve_ticket(ticket_id=ticket.pk, staff=staff)
+    resolve_ticket(ticket_id=ticket.pk, staff=staff)
     community.ask_for_more_help(user=member, thread=thread)
     ticket.refresh_from_db()
     assert ticket.status == "claimed"
@@ -147,7 +157,7 @@ def test_a_timer_passing_on_a_flagged_thread_is_noted_on_its_ticket(member, othe
         thread = ask(member, category)
         _flag_until_hidden(thread)
     with time_machine.travel(start + timedelta(minutes=61), tick=False):
-        services.sweep_due_deadlines()
+        sweep_due_deadlines()
     ticket = Ticket.objects.get(thread=thread)
     assert ticket.reason == "flagged"
     assert ticket.events.last().action == "timer"
@@ -162,19 +172,19 @@ def test_a_hidden_post_on_an_escalated_thread_adds_to_its_history(member, catego
 
 def test_claiming_makes_the_staff_member_the_owner(member, staff, category, policy):
     _, ticket = _escalated(member, category)
-    claimed = services.claim_ticket(ticket_id=ticket.pk, staff=staff)
+    claimed = claim_ticket(ticket_id=ticket.pk, staff=staff)
     assert (claimed.assignee, claimed.status) == (staff, "claimed")
     assert claimed.claimed_at is not None
     # Claiming again is harmless.
-    services.claim_ticket(ticket_id=ticket.pk, staff=staff)
+    claim_ticket(ticket_id=ticket.pk, staff=staff)
     assert TicketEvent.objects.filter(ticket=ticket, action="claimed").count() == 1
 
 
 def test_the_second_claimer_is_told_who_has_the_ticket(member, staff, category, policy):
     _, ticket = _escalated(member, category)
-    services.claim_ticket(ticket_id=ticket.pk, staff=staff)
-    with pytest.raises(services.TicketAlreadyClaimed, match=staff.name):
-        services.claim_ticket(ticket_id=ticket.pk, staff=StaffFactory())
+    claim_ticket(ticket_id=ticket.pk, staff=staff)
+    with pytest.raises(TicketAlreadyClaimed, match=staff.name):
+        claim_ticket(ticket_id=ticket.pk, staff=StaffFactory())
     ticket.refresh_from_db()
     assert ticket.assignee == staff
 
@@ -183,7 +193,7 @@ def test_redirecting_closes_the_ticket_and_emails_the_channel_instructions(membe
     channel = Channel.objects.create(name="Billing", instructions="Call us on 0800 123 456.", link="https://example.com/billing")
     _, ticket = _escalated(member, category)
     with django_capture_on_commit_callbacks(execute=True):
-        services.redirect_ticket(ticket_id=ticket.pk, staff=staff, channel=channel)
+        redirect_ticket(ticket_id=ticket.pk, staff=staff, channel=channel)
     ticket.refresh_from_db()
     assert (ticket.status, ticket.channel, ticket.assignee) == ("redirected", channel, staff)
     assert ticket.resolved_at is not None
@@ -194,10 +204,10 @@ def test_redirecting_closes_the_ticket_and_emails_the_channel_instructions(membe
 
 def test_resolve_and_reopen_are_recorded_in_the_history(member, staff, category, policy):
     _, ticket = _escalated(member, category)
-    services.resolve_ticket(ticket_id=ticket.pk, staff=staff)
-    with pytest.raises(services.TicketActionError):
-        services.resolve_ticket(ticket_id=ticket.pk, staff=staff)
-    services.reopen_ticket(ticket_id=ticket.pk, staff=staff)
+    resolve_ticket(ticket_id=ticket.pk, staff=staff)
+    with pytest.raises(TicketActionError):
+        resolve_ticket(ticket_id=ticket.pk, staff=staff)
+    reopen_ticket(ticket_id=ticket.pk, staff=staff)
     ticket.refresh_from_db()
     assert ticket.status == "claimed"
     assert list(ticket.events.values_list("action", "actor")) == [
@@ -209,15 +219,15 @@ def test_resolve_and_reopen_are_recorded_in_the_history(member, staff, category,
 
 def test_reopening_is_refused_while_another_ticket_of_the_thread_is_active(member, staff, category, policy):
     thread, ticket = _escalated(member, category)
-    services.resolve_ticket(ticket_id=ticket.pk, staff=staff)
-    services.escalate_thread(thread=thread, reason=Ticket.Reason.FLAGGED)
-    with pytest.raises(services.TicketActionError, match="already open"):
-        services.reopen_ticket(ticket_id=ticket.pk, staff=staff)
+    resolve_ticket(ticket_id=ticket.pk, staff=staff)
+    escalate_thread(thread=thread, reason=Ticket.Reason.FLAGGED)
+    with pytest.raises(TicketActionError, match="already open"):
+        reopen_ticket(ticket_id=ticket.pk, staff=staff)
 
 
 def test_notes_are_kept_with_their_author(member, staff, category, policy):
     _, ticket = _escalated(member, category)
-    note = services.add_ticket_note(ticket_id=ticket.pk, staff=staff, body="Customer is on the legacy plan.")
+    note = add_ticket_note(ticket_id=ticket.pk, staff=staff, body="Customer is on the legacy plan.")
     assert (note.ticket, note.author) == (ticket, staff)
     assert ticket.events.last().action == "noted"
 
@@ -230,9 +240,9 @@ def test_staff_get_one_email_per_sweep_listing_all_new_tickets(member, category,
         private = ask(member, category, is_private=True)
     with time_machine.travel(start + timedelta(minutes=61), tick=False):
         with django_capture_on_commit_callbacks(execute=True):
-            services.sweep_due_deadlines()
+            sweep_due_deadlines()
         with django_capture_on_commit_callbacks(execute=True):
-            services.sweep_due_deadlines()
+            sweep_due_deadlines()
     # One digest per staff member per sweep (each with its own unsubscribe link).
     assert sorted(m.to[0] for m in mail.outbox) == sorted([staff_a.email, staff_b.email])
     for digest in mail.outbox:
@@ -262,14 +272,14 @@ def test_a_solution_does_not_settle_a_flag_review(member, other_member, category
 @pytest.mark.parametrize(
     "action",
     [
-        lambda ticket, user: services.claim_ticket(ticket_id=ticket.pk, staff=user),
-        lambda ticket, user: services.add_ticket_note(ticket_id=ticket.pk, staff=user, body="A note"),
-        lambda ticket, user: services.answer_ticket(ticket_id=ticket.pk, staff=user, body="An official answer"),
-        lambda ticket, user: services.redirect_ticket(
+        lambda ticket, user: claim_ticket(ticket_id=ticket.pk, staff=user),
+        lambda ticket, user: add_ticket_note(ticket_id=ticket.pk, staff=user, body="A note"),
+        lambda ticket, user: answer_ticket(ticket_id=ticket.pk, staff=user, body="An official answer"),
+        lambda ticket, user: redirect_ticket(
             ticket_id=ticket.pk, staff=user, channel=Channel.objects.create(name="Billing", instructions="Call us")
         ),
-        lambda ticket, user: services.resolve_ticket(ticket_id=ticket.pk, staff=user),
-        lambda ticket, user: services.reopen_ticket(ticket_id=ticket.pk, staff=user),
+        lambda ticket, user: resolve_ticket(ticket_id=ticket.pk, staff=user),
+        lambda ticket, user: reopen_ticket(ticket_id=ticket.pk, staff=user),
     ],
     ids=["claim", "note", "answer", "redirect", "resolve", "reopen"],
 )

@@ -6,8 +6,10 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from escalation import services
+from escalation.deadlines import escalate_thread
+
 from escalation.models import Channel, Ticket
+from escalation.tickets import add_ticket_note, claim_ticket, resolve_ticket
 from tests.escalation.conftest import answer, ask
 from tests.factories import CategoryFactory, StaffFactory, UserFactory
 
@@ -18,7 +20,7 @@ QUEUE = reverse("escalation:queue")
 
 def _ticket(member, category, **kwargs):
     thread = ask(member, category, **kwargs)
-    ticket, _ = services.escalate_thread(thread=thread, reason=kwargs.get("reason", Ticket.Reason.UNANSWERED))
+    ticket, _ = escalate_thread(thread=thread, reason=kwargs.get("reason", Ticket.Reason.UNANSWERED))
     return ticket
 
 
@@ -31,7 +33,7 @@ def _make_tickets(n, category=None):
     # Some claimed, some with notes and events, so related data is exercised.
     staff = StaffFactory()
     for ticket in tickets[::2]:
-        services.claim_ticket(ticket_id=ticket.pk, staff=staff)
+        claim_ticket(ticket_id=ticket.pk, staff=staff)
     return tickets
 
 
@@ -70,7 +72,7 @@ def test_the_queue_lists_overdue_tickets_first(client, staff, member, category, 
 def test_queue_filters_narrow_the_list_and_show_counts(client, staff, member, category, policy):
     other_category = CategoryFactory()
     mine = _ticket(member, category)
-    services.claim_ticket(ticket_id=mine.pk, staff=staff)
+    claim_ticket(ticket_id=mine.pk, staff=staff)
     unassigned = _ticket(member, other_category)
     private = ask(member, category, is_private=True)
     client.force_login(staff)
@@ -121,7 +123,7 @@ def test_the_ticket_page_query_count_does_not_grow_with_answers_and_history(clie
     Channel.objects.create(name="Billing", instructions="Write to billing@example.com")
     for i in range(size):
         answer(UserFactory(), ticket.thread, f"Have you tried turning it off and on again? ({i})")
-        services.add_ticket_note(ticket_id=ticket.pk, staff=staff, body=f"Note {i}")
+        add_ticket_note(ticket_id=ticket.pk, staff=staff, body=f"Note {i}")
     client.force_login(staff)
     with django_assert_max_num_queries(10):
         response = client.get(ticket.get_absolute_url())
@@ -131,7 +133,7 @@ def test_the_ticket_page_query_count_does_not_grow_with_answers_and_history(clie
 
 def test_the_ticket_page_shows_thread_history_and_notes_to_staff(client, staff, member, category):
     ticket = _ticket(member, category, body="My calendar export <script>alert(1)</script> fails.")
-    services.add_ticket_note(ticket_id=ticket.pk, staff=staff, body="Looks like the legacy exporter.")
+    add_ticket_note(ticket_id=ticket.pk, staff=staff, body="Looks like the legacy exporter.")
     client.force_login(staff)
     content = client.get(ticket.get_absolute_url()).content.decode()
     assert ticket.thread.title in content
@@ -152,7 +154,7 @@ def test_claim_without_javascript_redirects_with_a_message(client, staff, member
 
 def test_the_losing_claimer_is_told_who_has_it(client, staff, member, category):
     ticket = _ticket(member, category)
-    services.claim_ticket(ticket_id=ticket.pk, staff=staff)
+    claim_ticket(ticket_id=ticket.pk, staff=staff)
     client.force_login(StaffFactory())
     response = client.post(reverse("escalation:claim", args=[ticket.pk]), headers={"HX-Request": "true"})
     assert response.status_code == 200
@@ -196,7 +198,7 @@ def test_an_empty_answer_keeps_the_page_with_a_message(client, staff, member, ca
 
 def test_a_rejected_answer_keeps_what_staff_typed(client, staff, member, category):
     ticket = _ticket(member, category)
-    services.resolve_ticket(ticket_id=ticket.pk, staff=staff)
+    resolve_ticket(ticket_id=ticket.pk, staff=staff)
     client.force_login(staff)
     response = client.post(reverse("escalation:answer", args=[ticket.pk]), {"body": "A long careful reply"})
     assert response.status_code == 400
@@ -226,7 +228,7 @@ def test_redirect_resolve_and_reopen_from_the_ticket_page(client, staff, member,
 
 def test_notes_are_never_shown_to_the_asker(client, staff, member, category):
     ticket = _ticket(member, category)
-    services.add_ticket_note(ticket_id=ticket.pk, staff=staff, body="Internal: suspected fraud")
+    add_ticket_note(ticket_id=ticket.pk, staff=staff, body="Internal: suspected fraud")
     client.force_login(member)
     assert b"suspected fraud" not in client.get(ticket.thread.get_absolute_url()).content
 

@@ -12,7 +12,7 @@ import time_machine
 from django.utils import timezone
 
 from community import services as community
-from escalation import services as escalation
+from escalation.deadlines import sweep_due_deadlines
 from escalation.models import EscalationPolicy
 from experts import services
 from experts.models import CategoryProgramme, ExpertSettings, Expertise, Service, ServiceArea
@@ -71,7 +71,7 @@ def offered_thread(asker, category):
     start = timezone.now() - timedelta(minutes=61)
     with time_machine.travel(start, tick=False):
         thread = ask(asker, category)
-    escalation.sweep_due_deadlines()
+    sweep_due_deadlines()
     return thread
 
 

@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from escalation import services as escalation
+from escalation.deadlines import sweep_due_deadlines
 from escalation.models import EscalationPolicy, Ticket
 from experts import services
 from experts.models import CategoryProgramme, Claim, ExpertSettings, Offer
@@ -44,7 +44,7 @@ def test_ten_experts_claiming_one_offer_at_once_leave_one_claimant_and_no_500(on
     category = _programme()
     experts = [make_expert(category) for _ in range(10)]
     (thread,) = _due_threads(category, 1)
-    escalation.sweep_due_deadlines()
+    sweep_due_deadlines()
     offer = Offer.objects.get(thread=thread)
     url = reverse("experts:claim", args=[offer.pk])
 
@@ -67,7 +67,7 @@ def test_ten_experts_claiming_through_the_service_at_once_one_wins_the_rest_are_
     category = _programme()
     experts = [make_expert(category) for _ in range(10)]
     (thread,) = _due_threads(category, 1)
-    escalation.sweep_due_deadlines()
+    sweep_due_deadlines()
     offer = Offer.objects.get(thread=thread)
     results = _run_at_once(10, lambda i: services.claim_offer(user=experts[i].user, offer_id=offer.pk))
     won = [r for r in results if isinstance(r, Claim)]
@@ -79,13 +79,13 @@ def test_two_sweeps_at_once_offer_and_expire_each_thread_once(on_postgres):
     category = _programme()
     make_expert(category)
     threads = _due_threads(category, 12)
-    results = _run_at_once(2, lambda i: escalation.sweep_due_deadlines(batch_size=3))
+    results = _run_at_once(2, lambda i: sweep_due_deadlines(batch_size=3))
     assert not [r for r in results if isinstance(r, Exception)], results
     assert Offer.objects.count() == 12
     assert not Ticket.objects.exists()
     with time_machine.travel(timezone.now() + timedelta(minutes=121), tick=False):
         work = (
-            lambda i: services.sweep_offers() if i % 2 == 0 else escalation.sweep_due_deadlines(batch_size=3)
+            lambda i: services.sweep_offers() if i % 2 == 0 else sweep_due_deadlines(batch_size=3)
         )
         results = _run_at_once(4, work)
         assert not [r for r in results if isinstance(r, Exception)], results
@@ -98,7 +98,7 @@ def test_a_claim_and_the_window_end_at_once_leave_a_consistent_offer(on_postgres
     category = _programme()
     expert = make_expert(category)
     (thread,) = _due_threads(category, 1)
-    escalation.sweep_due_deadlines()
+    sweep_due_deadlines()
     offer = Offer.objects.get(thread=thread)
     with time_machine.travel(offer.window_ends_at - timedelta(seconds=1), tick=False):
         services.claim_offer(user=expert.user, offer_id=offer.pk)

@@ -11,7 +11,7 @@ from django.core import mail
 from django.utils import timezone
 
 from community import services as community
-from escalation import services as escalation
+from escalation.deadlines import sweep_due_deadlines
 from escalation.models import Deadline, Ticket
 from experts import services
 from experts.models import Claim, Offer, PayoutEntry
@@ -44,7 +44,7 @@ def test_a_private_question_is_never_offered(category, programme, member):
     start = timezone.now() - timedelta(hours=3)
     with time_machine.travel(start, tick=False):
         thread = ask(member, category, is_private=True)
-    escalation.sweep_due_deadlines()
+    sweep_due_deadlines()
     assert not Offer.objects.exists()
     assert services.offer_thread(thread=thread) is None
     assert Ticket.objects.get(thread=thread).reason == Ticket.Reason.CONFIDENTIAL
@@ -110,12 +110,12 @@ def test_an_offer_nobody_claims_reaches_the_staff_queue_at_the_end_of_the_window
     make_expert(category)
     thread = offered_thread(member, category)
     with time_machine.travel(timezone.now() + timedelta(minutes=119), tick=False):
-        escalation.sweep_due_deadlines()
+        sweep_due_deadlines()
         services.sweep_offers()
         assert not Ticket.objects.filter(thread=thread).exists()
     with time_machine.travel(timezone.now() + timedelta(minutes=121), tick=False):
         services.sweep_offers()
-        escalation.sweep_due_deadlines()
+        sweep_due_deadlines()
     ticket = Ticket.objects.get(thread=thread)
     assert ticket.reason == Ticket.Reason.UNANSWERED
     assert "Expert window ended" in ticket.events.get(action="opened").detail
@@ -128,7 +128,7 @@ def test_the_escalation_sweep_alone_also_hands_it_to_staff_at_the_window_end(cat
     make_expert(category)
     thread = offered_thread(member, category)
     with time_machine.travel(timezone.now() + timedelta(minutes=121), tick=False):
-        escalation.sweep_due_deadlines()  # the experts sweep has not run: escalation's own timer fires
+        sweep_due_deadlines()  # the experts sweep has not run: escalation's own timer fires
         assert Ticket.objects.filter(thread=thread).count() == 1
         services.sweep_offers()
     assert Ticket.objects.filter(thread=thread).count() == 1
@@ -227,7 +227,7 @@ def test_an_offer_email_goes_to_the_expert(category, programme, member, django_c
         ask(member, category, title="Scanner shows offline after update")
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        escalation.sweep_due_deadlines()
+        sweep_due_deadlines()
     assert any(expert.user.email in m.to and "paid question" in m.subject.lower() for m in mail.outbox)
 
 

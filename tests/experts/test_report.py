@@ -10,8 +10,8 @@ import pytest
 from django.urls import reverse
 
 from community import services as community
-from escalation import services as escalation
 from escalation.models import Ticket
+from escalation.tickets import answer_ticket
 from experts import services
 from reports.models import ReportSettings
 from tests.experts.conftest import ask, make_expert, offered_thread
@@ -34,7 +34,7 @@ def test_the_report_splits_resolutions_by_channel_with_their_cost(client, catego
     # Staff: an official answer accepted.
     staffed = ask(member, category, is_private=True)
     ticket = Ticket.objects.get(thread=staffed)
-    community.accept_answer(user=member, answer=escalation.answer_ticket(ticket_id=ticket.pk, staff=staff, body="Official fix."))
+    community.accept_answer(user=member, answer=answer_ticket(ticket_id=ticket.pk, staff=staff, body="Official fix."))
 
     client.force_login(staff)
     body = client.get(reverse("reports:report")).content.decode()

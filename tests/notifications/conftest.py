@@ -11,8 +11,9 @@ import time_machine
 from django.utils import timezone
 
 from community import services as community
-from escalation import services as escalation
+from escalation.deadlines import notify_staff_of_new_tickets
 from escalation.models import Ticket
+from escalation.tickets import answer_ticket
 from kudos.services import award_points
 from notifications import emails, services
 from notifications.models import Kind, Notification
@@ -59,7 +60,7 @@ def trigger(kind: str, recipient, category, capture) -> None:
         thread = ask(recipient, category, is_private=True)
         ticket = Ticket.objects.get(thread=thread)
         with capture(execute=True):
-            escalation.answer_ticket(ticket_id=ticket.pk, staff=StaffFactory(), body="We refunded it.")
+            answer_ticket(ticket_id=ticket.pk, staff=StaffFactory(), body="We refunded it.")
     elif kind == Kind.ACCEPT_REMINDER:
         thread = ask(recipient, category)
         reply = answer(UserFactory(), thread)
@@ -72,7 +73,7 @@ def trigger(kind: str, recipient, category, capture) -> None:
     elif kind == Kind.NEW_TICKETS:
         ask(UserFactory(), category, is_private=True)
         with capture(execute=True):
-            escalation.notify_staff_of_new_tickets()
+            notify_staff_of_new_tickets()
     elif kind in (Kind.EXPERT_OFFER, Kind.EXPERT, Kind.SESSION, Kind.EXPERTS_STAFF):
         _trigger_experts(kind, recipient, category, capture)
     elif kind == Kind.COMMENT:

@@ -11,8 +11,9 @@ from django.core import mail
 from django.utils import timezone
 
 from community import services as community
-from escalation import services as escalation
+from escalation.deadlines import escalate_thread, notify_staff_of_new_tickets
 from escalation.models import Channel, Ticket
+from escalation.tickets import answer_ticket, redirect_ticket, reopen_ticket, resolve_ticket
 from notifications import emails, services
 from notifications.models import Kind, Notification, NotificationSettings
 from tests.factories import StaffFactory, UserFactory
@@ -122,14 +123,14 @@ def test_a_new_rank_is_told_once(member, staff, django_capture_on_commit_callbac
 
 def _escalated(member, category):
     thread = ask(member, category)
-    ticket, _ = escalation.escalate_thread(thread=thread, reason=Ticket.Reason.UNANSWERED)
+    ticket, _ = escalate_thread(thread=thread, reason=Ticket.Reason.UNANSWERED)
     return thread, ticket
 
 
 def test_a_staff_reply_is_one_support_notification_with_the_answer(member, staff, category, django_capture_on_commit_callbacks):
     thread, ticket = _escalated(member, category)
     with django_capture_on_commit_callbacks(execute=True):
-        escalation.answer_ticket(ticket_id=ticket.pk, staff=staff, body="Here is how to fix it: restart.")
+        answer_ticket(ticket_id=ticket.pk, staff=staff, body="Here is how to fix it: restart.")
     assert list(Notification.objects.values_list("kind", flat=True)) == [Kind.SUPPORT]
     [message] = _mails(member)
     assert "Here is how to fix it" in message.body
@@ -140,11 +141,11 @@ def test_staff_resolving_redirecting_and_reopening_tell_the_asker(member, staff,
     channel = Channel.objects.create(name="Billing", instructions="Call us on 0800 123 456.")
     thread, ticket = _escalated(member, category)
     with django_capture_on_commit_callbacks(execute=True):
-        escalation.resolve_ticket(ticket_id=ticket.pk, staff=staff)
+        resolve_ticket(ticket_id=ticket.pk, staff=staff)
     with django_capture_on_commit_callbacks(execute=True):
-        escalation.reopen_ticket(ticket_id=ticket.pk, staff=staff)
+        reopen_ticket(ticket_id=ticket.pk, staff=staff)
     with django_capture_on_commit_callbacks(execute=True):
-        escalation.redirect_ticket(ticket_id=ticket.pk, staff=staff, channel=channel)
+        redirect_ticket(ticket_id=ticket.pk, staff=staff, channel=channel)
     events = list(Notification.objects.order_by("pk").values_list("data__event", flat=True))
     assert events == ["resolved", "reopened", "redirected"]
     subjects = [m.subject for m in _mails(member)]
@@ -163,8 +164,8 @@ def test_the_asker_solving_their_escalated_question_is_not_told_about_it(member,
 
 def test_a_flag_review_is_not_a_support_notification(member, staff, other_member, category):
     thread = ask(member, category)
-    ticket, _ = escalation.escalate_thread(thread=thread, reason=Ticket.Reason.FLAGGED)
-    escalation.resolve_ticket(ticket_id=ticket.pk, staff=staff)
+    ticket, _ = escalate_thread(thread=thread, reason=Ticket.Reason.FLAGGED)
+    resolve_ticket(ticket_id=ticket.pk, staff=staff)
     assert not Notification.objects.filter(kind=Kind.SUPPORT).exists()
 
 
@@ -175,7 +176,7 @@ def test_the_new_tickets_digest_goes_to_each_staff_member_with_private_titles(me
     staff_a, staff_b = StaffFactory(), StaffFactory()
     private = ask(member, category, is_private=True, body=CARD_BODY)
     with django_capture_on_commit_callbacks(execute=True):
-        escalation.notify_staff_of_new_tickets()
+        notify_staff_of_new_tickets()
     assert set(Notification.objects.filter(kind=Kind.NEW_TICKETS).values_list("recipient", flat=True)) == {staff_a.pk, staff_b.pk}
     assert not Notification.objects.filter(kind=Kind.NEW_TICKETS, recipient=member).exists()
     for staff in (staff_a, staff_b):

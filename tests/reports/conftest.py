@@ -29,8 +29,9 @@ import pytest
 import time_machine
 
 from community import services as community
-from escalation import services as escalation
+from escalation.deadlines import escalate_thread
 from escalation.models import Ticket
+from escalation.tickets import answer_ticket
 from reports.models import ReportSettings
 from tests.factories import CategoryFactory, StaffFactory, UserFactory
 
@@ -94,12 +95,12 @@ def build_dataset() -> Dataset:
     t["t3"] = ask(asker1, main, at(12, 8), is_private=True)
     ticket = Ticket.objects.get(thread=t["t3"])
     with time_machine.travel(at(12, 9), tick=False):
-        official = escalation.answer_ticket(ticket_id=ticket.pk, staff=staff, body="We refunded it; please check.")
+        official = answer_ticket(ticket_id=ticket.pk, staff=staff, body="We refunded it; please check.")
     accept(asker1, official, at(12, 10))
 
     t["t4"] = ask(asker2, main, at(12, 9))
     with time_machine.travel(at(12, 14), tick=False):
-        escalation.escalate_thread(thread=t["t4"], reason=Ticket.Reason.UNANSWERED)
+        escalate_thread(thread=t["t4"], reason=Ticket.Reason.UNANSWERED)
 
     t["t5"] = ask(asker1, main, at(12, 11))
     answer(asker1, t["t5"], at(12, 11, 30), body="Answering myself: I tried the export page already.")
@@ -108,7 +109,7 @@ def build_dataset() -> Dataset:
         community.ask_for_more_help(user=asker1, thread=t["t5"])
     ticket = Ticket.objects.get(thread=t["t5"], status__in=Ticket.ACTIVE_STATUSES)
     with time_machine.travel(at(13, 10), tick=False):
-        escalation.answer_ticket(ticket_id=ticket.pk, staff=staff, body="Staff here: the export needs the admin role.")
+        answer_ticket(ticket_id=ticket.pk, staff=staff, body="Staff here: the export needs the admin role.")
 
     t["t6"] = ask(asker1, other, at(10, 9))
     a = answer(helper2, t["t6"], at(10, 12))

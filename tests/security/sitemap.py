@@ -82,8 +82,8 @@ def build_world() -> World:
     """The objects the security tests need, made through the real services (so every app's
     receivers ran: the private thread has its ticket, points were credited, emails sent)."""
     from community import moderation, services
-    from escalation import services as escalation
     from escalation.models import Channel, Ticket
+    from escalation.tickets import add_ticket_note, answer_ticket, claim_ticket
     from tests.factories import AdminFactory, CategoryFactory, StaffFactory, UserFactory
 
     category = CategoryFactory(name="Billing", slug="billing")
@@ -112,9 +112,9 @@ def build_world() -> World:
         is_private=True,
     )
     ticket = Ticket.objects.get(thread=private_thread)
-    escalation.claim_ticket(ticket_id=ticket.pk, staff=staff)
-    note = escalation.add_ticket_note(ticket_id=ticket.pk, staff=staff, body=INTERNAL_NOTE)
-    private_answer = escalation.answer_ticket(ticket_id=ticket.pk, staff=staff, body=PRIVATE_ANSWER)
+    claim_ticket(ticket_id=ticket.pk, staff=staff)
+    note = add_ticket_note(ticket_id=ticket.pk, staff=staff, body=INTERNAL_NOTE)
+    private_answer = answer_ticket(ticket_id=ticket.pk, staff=staff, body=PRIVATE_ANSWER)
     from community.models import Flag
 
     moderation.flag_post(user=other, post=public_answer, reason=Flag.Reason.values[0], note="Looks off")

@@ -19,8 +19,8 @@ from accounts import services as accounts
 from community import moderation, services, validators
 from community.markdown import render as render_markdown
 from community.models import Answer, Flag, Thread
-from escalation import services as escalation
 from escalation.models import Ticket
+from escalation.tickets import add_ticket_note, answer_ticket
 from tests.factories import StaffFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -172,8 +172,8 @@ def test_a_payload_everywhere_members_can_type_is_shown_inert(payload, category,
             author=asker, category=category, title=title, body=payload, is_private=True
         )
         ticket = Ticket.objects.get(thread=private)
-        escalation.add_ticket_note(ticket_id=ticket.pk, staff=staff, body=payload)
-        escalation.answer_ticket(ticket_id=ticket.pk, staff=staff, body=payload)
+        add_ticket_note(ticket_id=ticket.pk, staff=staff, body=payload)
+        answer_ticket(ticket_id=ticket.pk, staff=staff, body=payload)
 
     visitor = Client()
     member = Client()

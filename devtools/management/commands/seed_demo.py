@@ -223,7 +223,7 @@ class Command(BaseCommand):
 
         from community import services as community
         from community.models import Thread
-        from escalation import services as escalation
+        from escalation import deadlines, tickets
         from escalation.models import Channel, EscalationPolicy, Ticket
 
         users = {user.username: user for user in User.objects.all()}
@@ -268,7 +268,7 @@ class Command(BaseCommand):
             return thread
 
         def escalated(thread, *, hours_ago, reason=Ticket.Reason.UNANSWERED):
-            ticket, _ = escalation.escalate_thread(
+            ticket, _ = deadlines.escalate_thread(
                 thread=thread, reason=reason, now=now - timedelta(hours=hours_ago)
             )
             return ticket
@@ -295,7 +295,7 @@ class Command(BaseCommand):
         )
         # Claimed: the private questions (confidential tickets opened when they were asked).
         for ticket in Ticket.objects.filter(reason=Ticket.Reason.CONFIDENTIAL, status=Ticket.Status.OPEN):
-            escalation.claim_ticket(ticket_id=ticket.pk, staff=staff)
+            tickets.claim_ticket(ticket_id=ticket.pk, staff=staff)
         # Waiting on the customer: staff answered officially.
         waiting = escalated(
             asked(
@@ -306,8 +306,8 @@ class Command(BaseCommand):
             ),
             hours_ago=3,
         )
-        escalation.claim_ticket(ticket_id=waiting.pk, staff=staff)
-        escalation.answer_ticket(
+        tickets.claim_ticket(ticket_id=waiting.pk, staff=staff)
+        tickets.answer_ticket(
             ticket_id=waiting.pk,
             staff=staff,
             body=(
@@ -336,12 +336,12 @@ class Command(BaseCommand):
             ),
             hours_ago=46,
         )
-        escalation.answer_ticket(
+        tickets.answer_ticket(
             ticket_id=resolved.pk,
             staff=staff,
             body="I've made you the owner. You'll find the owner settings under **Settings → Workspace**.",
         )
-        escalation.resolve_ticket(ticket_id=resolved.pk, staff=staff)
+        tickets.resolve_ticket(ticket_id=resolved.pk, staff=staff)
         # Redirected to the billing team.
         redirected = escalated(
             asked(
@@ -352,7 +352,7 @@ class Command(BaseCommand):
             ),
             hours_ago=26,
         )
-        escalation.redirect_ticket(ticket_id=redirected.pk, staff=staff, channel=billing)
+        tickets.redirect_ticket(ticket_id=redirected.pk, staff=staff, channel=billing)
         # Urgent: one minute for the community, then the next sweep puts it in the queue.
         community.ask_question(
             author=helper,
