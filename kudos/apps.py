@@ -6,6 +6,7 @@ class KudosConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.core.signals import request_finished, request_started
         from django.db.models.signals import post_delete, post_save
 
         from accounts.badges import register_badge_provider
@@ -14,10 +15,12 @@ class KudosConfig(AppConfig):
         from kudos import receivers
         from kudos.badges import privileges_for_user, rank_badges
         from kudos.models import PointRule, Rank
-        from kudos.selectors import profile_panel_context
+        from kudos.selectors import end_request, profile_panel_context, start_request
         from kudos.services import ranks_changed
 
         receivers.connect()
+        request_started.connect(start_request, dispatch_uid="kudos.rank_table_request_started")
+        request_finished.connect(end_request, dispatch_uid="kudos.rank_table_request_finished")
         register_badge_provider(key="kudos", provider=rank_badges)
         register_privileges_provider(privileges_for_user)
         register_panel(

@@ -15,6 +15,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
+from asgiref.local import Local
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db.models import Count, Q, Sum
@@ -43,8 +44,35 @@ def rank_version() -> str:
     return cache.get_or_set(VERSION_KEY, lambda: uuid.uuid4().hex, timeout=None)
 
 
+# Within one request the table is read from the cache once: a page of a hundred answers
+# names a hundred members, and two cache round trips per name were most of the time of a page
+# rendered from scratch. Reset when a request starts and ends (kudos.apps) and when this
+# process changes a rank, so a request never sees a table older than its own start.
+_request = Local()
+
+
+def start_request(**kwargs) -> None:
+    _request.table = None
+    _request.active = True
+
+
+def end_request(**kwargs) -> None:
+    _request.table = None
+    _request.active = False
+
+
 def rank_table() -> RankTable:
-    """The current rank table; one query only after a rank changed, none otherwise."""
+    """The current rank table; one query only after a rank changed, none otherwise, and one
+    cache read per request."""
+    if getattr(_request, "active", False):
+        table = getattr(_request, "table", None)
+        if table is None:
+            table = _request.table = _shared_table()
+        return table
+    return _shared_table()
+
+
+def _shared_table() -> RankTable:
     return cache.get_or_set(TABLE_KEY.format(version=rank_version()), _load_table, timeout=TABLE_SECONDS)
 
 
@@ -63,6 +91,7 @@ def point_rules() -> dict[str, int]:
 def bump_rank_version() -> None:
     """Make every process load the table again. Called after a rank is saved or deleted."""
     cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    _request.table = None
 
 
 # --- Members per rank ----------------------------------------------------------------------
