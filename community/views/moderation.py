@@ -1,4 +1,5 @@
-"""Flags: members flag a question or answer; staff restore or remove what was flagged."""
+"""Flags: members flag a question or answer; staff restore or remove what was flagged (a
+question, an answer or a comment)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from community.forms import FlagForm
-from community.models import Answer, Thread
+from community.models import Answer, Comment, Thread
 from community.moderation import flag_post, remove_post, restore_post
 from community.selectors import flagged_posts
 from community.views.base import (
@@ -74,21 +75,24 @@ def moderation(request: HttpRequest) -> HttpResponse:
 
 def _moderate(request: HttpRequest, kind: str, pk: int, action: str) -> Reply:
     _staff_only(request)
-    if kind not in ("thread", "answer"):
-        raise Http404("No such post.")
     if kind == "thread":
         post = get_object_or_404(Thread.objects.select_related("author", "category"), pk=pk)
         thread = post
-    else:
+    elif kind == "answer":
         post = get_object_or_404(Answer.objects.select_related("author", "thread"), pk=pk)
         thread = post.thread
+    elif kind == "comment":
+        post = get_object_or_404(Comment.objects.select_related("author", "thread"), pk=pk)
+        thread = post.thread
+    else:
+        raise Http404("No such post.")
     service = restore_post if action == "restore" else remove_post
     try:
         service(user=request.user, post=post)
     except (ValidationError, PermissionDenied) as exc:
         message, level = problem(request, exc), messages.WARNING
     else:
-        what = "Question" if kind == "thread" else "Answer"
+        what = {"thread": "Question", "answer": "Answer", "comment": "Comment"}[kind]
         message = f"{what} restored: it is visible again." if action == "restore" else f"{what} removed."
         level = messages.SUCCESS
     context = {"message": message, "level": "success" if level == messages.SUCCESS else "warning", "thread": thread}

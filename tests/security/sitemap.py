@@ -61,7 +61,7 @@ class World:
     claim: Any = None
     session: Any = None
     batch: Any = None
-    public_comment: Any = None  # asker's comment under their public answer
+    public_comment: Any = None  # asker's comment under their public answer, flagged by other
     private_comment: Any = None  # asker's comment under their private question
 
     # Screenshots: on the public thread, on the private one, and the asker's pending upload.
@@ -137,6 +137,8 @@ def build_world() -> World:
     private_comment = services.post_comment(
         author=asker, thread=private_thread, body="The marmalade walrus charge shows twice, @other."
     )
+    # In the staff queue next to the flagged answer.
+    moderation.flag_post(user=other, post=public_comment, reason=Flag.Reason.values[0], note="Rude")
     services.follow(user=other, category=category)
     from escalation.macros import create_macro
 
@@ -341,11 +343,14 @@ ROUTES: dict[str, list[Variant]] = {
     ],
     "community:moderation": [Variant(NONE, "staff")],
     "community:restore_flagged": [
-        Variant(lambda w: {"kind": "answer", "pk": w.public_answer.pk}, "action", outsiders=NOT_STAFF)
+        Variant(lambda w: {"kind": "answer", "pk": w.public_answer.pk}, "action", outsiders=NOT_STAFF),
+        Variant(lambda w: {"kind": "comment", "pk": w.public_comment.pk}, "action", outsiders=NOT_STAFF),
     ],
     "community:remove_flagged": [
         Variant(lambda w: {"kind": "answer", "pk": w.public_answer.pk}, "action", outsiders=NOT_STAFF),
         Variant(lambda w: {"kind": "thread", "pk": w.private_thread.pk}, "action", outsiders=NOT_STAFF),
+        Variant(lambda w: {"kind": "comment", "pk": w.public_comment.pk}, "action", outsiders=NOT_STAFF),
+        Variant(lambda w: {"kind": "comment", "pk": w.private_comment.pk}, "action", outsiders=NOT_STAFF),
     ],
     # --- community: images and the editor (issue 15)
     "community:upload_image": [Variant(NONE, "action")],
@@ -687,7 +692,7 @@ def post_data(world: World) -> dict:
 
 def database_fingerprint() -> tuple:
     """Everything an outsider's request could change, in one comparable value."""
-    from community.models import Answer, AnswerVote, Flag, MeToo, Revision, Thread
+    from community.models import Answer, AnswerVote, Comment, Flag, MeToo, Revision, Thread
     from escalation.models import Ticket, TicketEvent, TicketNote
     from django.contrib.auth import get_user_model
 
@@ -722,6 +727,7 @@ def database_fingerprint() -> tuple:
             "pk", "title", "body", "is_deleted", "is_hidden", "is_private", "solution_id", "answer_count",
             "me_too_count", "version")),
         tuple(Answer.objects.order_by("pk").values_list("pk", "body", "is_deleted", "is_hidden", "upvote_count")),
+        tuple(Comment.objects.order_by("pk").values_list("pk", "body", "is_deleted", "is_hidden")),
         tuple(Ticket.objects.order_by("pk").values_list("pk", "status", "assignee_id", "channel_id")),
         *(m.objects.count() for m in (AnswerVote, MeToo, Flag, Revision, TicketNote, TicketEvent, LedgerEntry)),
     )
