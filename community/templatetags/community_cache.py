@@ -5,9 +5,10 @@ Rendering a hundred answers with their buttons and flag boxes is most of a threa
 for signed-in members, who can't be served the anonymous page cache. The key is the thread's
 ``version`` (bumped by every change to what the page shows) plus everything that differs
 between viewers for each answer: voted, may vote / edit / accept, flagged, is the author, staff
-with revisions. Members in the same state share one entry. CSRF tokens differ per member, so
-the fragment is rendered with a placeholder that is replaced by this request's token on the
-way out. The site version is part of the key, so a rank badge or name change shows at once.
+with revisions; and for the comments under them, the state conversation_context gives and
+which of them are the viewer's own. Members in the same state share one entry. CSRF tokens
+differ per member, so the fragment is rendered with a placeholder that is replaced by this
+request's token on the way out. The site version is part of the key, so a rank badge or name change shows at once.
 """
 
 from __future__ import annotations
@@ -43,6 +44,12 @@ def _viewer_state(answer, user) -> tuple:
     )
 
 
+def _own_comments(answers, user) -> tuple:
+    if not user.is_authenticated:
+        return ()
+    return tuple(c.pk for a in answers for c in getattr(a, "comment_list", ()) if c.author_id == user.pk)
+
+
 class CachedAnswersNode(template.Node):
     def __init__(self, nodelist, thread, solution, answers):
         self.nodelist = nodelist
@@ -70,6 +77,8 @@ class CachedAnswersNode(template.Node):
             # Comments under the answers: the asker's view, who may comment, which comments
             # the viewer may edit (community.views.threads.conversation_context).
             context.get("comment_state"),
+            # Which of them the viewer wrote: everyone else's carry a Flag link.
+            _own_comments(shown, user),
         )
         key = "fragment:answers:" + hashlib.sha256(repr(parts).encode()).hexdigest()
         html = cache.get(key)

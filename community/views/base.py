@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -21,7 +21,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from community import privacy
 from community.limits import PostingLimitReached
-from community.models import Answer, Thread
+from community.models import Answer, Comment, Thread
 
 
 def member_required(view):
@@ -54,6 +54,18 @@ def visible_answer(request: HttpRequest, pk: int) -> Answer:
     answer = get_object_or_404(Answer.objects.visible_to(request.user).select_related("author"), pk=pk)
     answer.thread = visible_thread(request, answer.thread_id)
     return answer
+
+
+def visible_comment(request: HttpRequest, pk: int) -> Comment:
+    """A comment the user may see, under a question (and answer) they may see (404
+    otherwise); comment.thread is the visible thread."""
+    comments = Comment.objects.visible_to(request.user).select_related("author", "answer")
+    comment = get_object_or_404(comments, pk=pk)
+    comment.thread = visible_thread(request, comment.thread_id)
+    answer_id = comment.answer_id
+    if answer_id and not Answer.objects.visible_to(request.user).filter(pk=answer_id).exists():
+        raise Http404("No such comment.")
+    return comment
 
 
 def problem(request: HttpRequest, exc: Exception) -> str:

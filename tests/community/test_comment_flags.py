@@ -1,5 +1,6 @@
 """Flagging comments: moderation.flag_post / restore_post / remove_post with a Comment, what a
-hidden comment means for who sees it, kudos, tickets and mail, and the staff queue."""
+hidden comment means for who sees it, kudos, tickets and mail, the flag page and the Flag link
+(community:flag_comment), and the staff queue."""
 
 from __future__ import annotations
 
@@ -359,6 +360,169 @@ def test_a_hidden_comment_is_not_mailed_to_members(thread, answer, member, other
     notification.refresh_from_db()
 
     assert not emails._allowed(notification)
+
+
+# --- HTTP: the member flags a comment -----------------------------------------------------------
+
+
+def flag_url(comment) -> str:
+    return reverse("community:flag_comment", args=[comment.pk])
+
+
+def test_without_javascript_the_flag_page_shows_the_comment_and_the_form(client, comment, member):
+    client.force_login(member)
+
+    response = client.get(flag_url(comment))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Flag a comment" in html
+    assert "Works for me, idiots." in html
+    assert f'action="{flag_url(comment)}"' in html
+    assert "Spam or advertising" in html
+
+
+def test_with_htmx_the_flag_link_fetches_only_the_flag_box(client, comment, member):
+    client.force_login(member)
+
+    response = client.get(flag_url(comment), headers={"HX-Request": "true"})
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.strip().startswith(f'<div class="flag-box flag-box-comment" id="flag-comment-{comment.pk}">')
+    assert "<details open>" in html and "Flag this comment" in html
+    assert "<html" not in html
+
+
+def test_posting_a_flag_without_javascript_goes_back_to_the_comment_with_a_message(client, thread, comment, member):
+    client.force_login(member)
+
+    response = client.post(flag_url(comment), {"reason": "rude", "note": "insults"})
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{thread.get_absolute_url()}#comment-{comment.pk}"
+    assert Flag.objects.get().note == "insults"
+    page = client.get(response["Location"]).content.decode()
+    assert "Thanks for flagging. Our staff will review this comment." in page
+
+
+def test_posting_a_flag_with_htmx_swaps_a_confirmation_in_place(client, comment, member):
+    client.force_login(member)
+
+    response = client.post(flag_url(comment), {"reason": "spam"}, headers={"HX-Request": "true"})
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert f'id="flag-comment-{comment.pk}"' in html
+    assert "Thanks for flagging" in html and "<form" not in html
+    assert Flag.objects.get().comment_id == comment.pk
+
+
+def test_the_note_is_masked_on_its_way_through_the_view(client, comment, member):
+    client.force_login(member)
+
+    client.post(flag_url(comment), {"reason": "personal_data", "note": "IBAN GB82 WEST 1234 5698 7654 32 in it"})
+
+    note = Flag.objects.get().note
+    assert "GB82 WEST 1234 5698 7654 32" not in note and "GB82WEST12345698765432" not in note
+    assert "••••" in note
+
+
+@pytest.mark.parametrize(
+    "data, error",
+    [
+        ({"note": "my note <b>"}, "Choose why you are flagging"),
+        ({"reason": "because", "note": "x"}, "Choose one of the listed reasons"),
+        ({"reason": "spam", "note": "x" * 301}, "Keep the note under 300 characters"),
+        ({"reason": "spam", "note": "x" * 5000}, "at most 1000 characters"),
+    ],
+)
+def test_bad_input_is_a_400_with_the_forms_errors_and_what_was_typed(client, comment, member, data, error):
+    client.force_login(member)
+
+    response = client.post(flag_url(comment), data)
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert error in html
+    if data.get("note") == "my note <b>":
+        assert 'value="my note &lt;b&gt;"' in html
+    assert not Flag.objects.exists()
+    htmx = client.post(flag_url(comment), data, headers={"HX-Request": "true"})
+    assert htmx.status_code == 200  # htmx swaps 2xx only: the box comes back with the error
+    assert error in htmx.content.decode() and "<form" in htmx.content.decode()
+
+
+def test_a_second_flag_through_the_view_says_so(client, comment, member):
+    client.force_login(member)
+    client.post(flag_url(comment), {"reason": "spam"})
+
+    again = client.get(flag_url(comment)).content.decode()
+    response = client.post(flag_url(comment), {"reason": "rude"}, headers={"HX-Request": "true"})
+
+    assert "You flagged this comment" in again
+    assert "already flagged" in response.content.decode()
+    assert Flag.objects.get().reason == "spam"
+
+
+def test_flagging_ones_own_comment_is_refused(client, comment, other_member):
+    client.force_login(other_member)
+
+    assert client.get(flag_url(comment)).status_code == 403
+    assert client.post(flag_url(comment), {"reason": "spam"}).status_code == 403
+    assert not Flag.objects.exists()
+
+
+def test_a_comment_the_viewer_may_not_see_is_404(client, thread, answer, comment, member, other_member, category):
+    private = ask(other_member, category, title="My invoice shows the wrong plan", is_private=True)
+    private_comment = services.post_comment(author=other_member, thread=private, body="Any news?")
+    deleted = services.post_comment(author=UserFactory(), thread=thread, body="Deleted later.")
+    services.delete_comment(user=deleted.author, comment=deleted)
+    hidden = hide(services.post_comment(author=UserFactory(), thread=thread, body="Hidden by flags."))
+    client.force_login(member)
+
+    for target in (private_comment, deleted, hidden):
+        assert client.get(flag_url(target)).status_code == 404
+        assert client.post(flag_url(target), {"reason": "spam"}).status_code == 404
+    assert client.get(reverse("community:flag_comment", args=[999_999])).status_code == 404
+    assert not Flag.objects.filter(user=member).exists()
+    client.force_login(StaffFactory())
+    assert client.get(flag_url(private_comment)).status_code == 200  # staff see every thread
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client, thread, comment):
+    for response in (client.get(flag_url(comment)), client.post(flag_url(comment), {"reason": "spam"})):
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("account_login"))
+    htmx = client.get(flag_url(comment), headers={"HX-Request": "true", "HX-Current-URL": f"http://testserver{thread.get_absolute_url()}"})
+    assert htmx.status_code == 401
+    assert htmx["HX-Redirect"].startswith(reverse("account_login"))
+    assert client.put(flag_url(comment)).status_code == 405
+    assert not Flag.objects.exists()
+
+
+# --- The Flag link in each comment ----------------------------------------------------------------
+
+
+def test_every_member_but_the_author_gets_a_flag_link_even_from_the_cached_answers(client, thread, answer, comment, member, other_member):
+    question_comment = services.post_comment(author=member, thread=thread, body="Which version?")
+    link, own_link = flag_url(comment), flag_url(question_comment)
+    stranger = UserFactory()
+    pages = {}
+    # The comment's author first, so the answers fragment is cached for them before the others.
+    for who, user in (("author", other_member), ("asker", member), ("stranger", stranger), ("staff", StaffFactory())):
+        client.force_login(user)
+        pages[who] = client.get(thread.get_absolute_url()).content.decode()
+    client.logout()
+    pages["anonymous"] = client.get(thread.get_absolute_url()).content.decode()
+
+    assert link not in pages["author"] and own_link in pages["author"]
+    assert link in pages["asker"] and own_link not in pages["asker"]
+    assert link in pages["stranger"] and own_link in pages["stranger"]
+    assert link in pages["staff"]
+    assert link not in pages["anonymous"] and own_link not in pages["anonymous"]
+    assert f'hx-get="{link}"' in pages["stranger"]
+    assert f'id="flag-comment-{comment.pk}"' in pages["stranger"]
 
 
 # --- The staff queue ------------------------------------------------------------------------------

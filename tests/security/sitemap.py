@@ -318,6 +318,11 @@ ROUTES: dict[str, list[Variant]] = {
     "community:delete_answer": [Variant(PA, "action", outsiders=("anonymous", "other"), refused_with_redirect=True), Variant(QA, "action", outsiders=PRIVATE)],
     "community:flag_thread": [Variant(P, "action"), Variant(Q, "action", outsiders=PRIVATE)],
     "community:flag_answer": [Variant(PA, "action"), Variant(QA, "action", outsiders=PRIVATE)],
+    # GET is the flag page (htmx: the flag box); both comments are the asker's, who may not flag them.
+    "community:flag_comment": [
+        Variant(PC, "member", outsiders=("anonymous", "asker"), expect={"asker": {403}}),
+        Variant(QC, "owner", outsiders=PRIVATE, expect={"asker": {403}}),
+    ],
     "community:similar": [Variant(NONE, "public", query="title=Zanzibar+quokka+plan+charged")],
     "community:search": [
         # One word each, so the echoed query is not itself the private text looked for.
