@@ -107,11 +107,14 @@ class FlagAdmin(admin.ModelAdmin):
 
     list_display = ["target", "reason", "user", "weight", "resolution", "created_at", "resolved_by", "resolved_at"]
     list_filter = ["reason", "resolution", "created_at"]
-    search_fields = ["note", "user__username", "user__email", "thread__title", "answer__thread__title"]
-    list_select_related = ["user", "thread", "answer", "resolved_by"]
-    raw_id_fields = ["user", "thread", "answer", "resolved_by"]
+    search_fields = [
+        "note", "user__username", "user__email", "thread__title", "answer__thread__title", "comment__body",
+    ]
+    list_select_related = ["user", "thread", "answer", "comment", "resolved_by"]
+    raw_id_fields = ["user", "thread", "answer", "comment", "resolved_by"]
     readonly_fields = [
-        "user", "thread", "answer", "reason", "note", "weight", "created_at", "resolution", "resolved_by", "resolved_at",
+        "user", "thread", "answer", "comment", "reason", "note", "weight", "created_at", "resolution",
+        "resolved_by", "resolved_at",
     ]
     date_hierarchy = "created_at"
 
@@ -119,6 +122,8 @@ class FlagAdmin(admin.ModelAdmin):
     def target(self, obj) -> str:
         if obj.thread_id:
             return f"Question: {obj.thread.title}"
+        if obj.comment_id:
+            return f"Comment {obj.comment_id}"
         return f"Answer {obj.answer_id}"
 
     def has_add_permission(self, request) -> bool:
@@ -156,11 +161,14 @@ admin.site.register(Tag, TagAdmin)
 
 @admin.register(Comment)
 class CommentAdmin(admin.ModelAdmin):
-    list_display = ["pk", "thread", "answer", "author", "created_at", "edited_at", "is_deleted"]
-    list_filter = ["is_deleted"]
+    list_display = ["pk", "thread", "answer", "author", "created_at", "edited_at", "is_hidden", "is_deleted"]
+    list_filter = ["is_hidden", "is_deleted"]
     search_fields = ["body", "author__username"]
     list_select_related = ["thread", "answer", "author"]
-    readonly_fields = ["thread", "answer", "author", "body", "created_at", "edited_at", "is_deleted", "deleted_at"]
+    readonly_fields = [
+        "thread", "answer", "author", "body", "created_at", "edited_at", "is_hidden", "is_deleted",
+        "deleted_at",
+    ]
     exclude = ["body_html"]
 
     def has_add_permission(self, request) -> bool:

@@ -58,13 +58,16 @@ help_still_needed = Signal()
 # post (a Thread or an Answer), by: the author (or staff) soft-deleted it.
 post_deleted = Signal()
 
-# post (a Thread or an Answer): enough distinct flags hid it, pending staff review.
+# post (a Thread, an Answer or a Comment; an answer's or comment's .thread is set): enough
+# distinct flags hid it, pending staff review. Comments earn no kudos: receivers that move
+# points leave them alone.
 post_hidden = Signal()
 
-# post (a Thread or an Answer), by: staff reviewed the flags and restored it.
+# post (a Thread, an Answer or a Comment), by: staff reviewed the flags and restored it.
 post_restored = Signal()
 
-# post (a Thread or an Answer), by: staff reviewed the flags and removed it for good.
+# post (a Thread, an Answer or a Comment), by: staff reviewed the flags and removed it for good
+# (a comment is soft-deleted, as when its author deletes it; no comment_deleted is sent).
 post_removed = Signal()
 
 # --- Conversation -----------------------------------------------------------------------------

@@ -173,15 +173,23 @@ class Thread(models.Model):
         return _is_member(user) and self.author_id == user.pk and not self.is_deleted
 
 
+def _posts_visible_to(queryset: models.QuerySet, user) -> models.QuerySet:
+    """The one rule for what is posted under a thread (answers and comments), assuming the
+    user may read the thread: staff see everything; everyone else sees what is neither deleted
+    nor hidden by flags, and a member also sees their own hidden posts (not deleted ones), so
+    they can tell why others no longer do."""
+    if _is_staff(user):
+        return queryset
+    shown = Q(is_deleted=False, is_hidden=False)
+    if _is_member(user):
+        return queryset.filter(shown | Q(author=user, is_deleted=False))
+    return queryset.filter(shown)
+
+
 class AnswerQuerySet(models.QuerySet):
     def visible_to(self, user) -> "AnswerQuerySet":
-        """Answers this user may read, assuming they may read the thread."""
-        if _is_staff(user):
-            return self
-        shown = Q(is_deleted=False, is_hidden=False)
-        if _is_member(user):
-            return self.filter(shown | Q(author=user, is_deleted=False))
-        return self.filter(shown)
+        """Answers this user may read, assuming they may read the thread (_posts_visible_to)."""
+        return _posts_visible_to(self, user)
 
 
 class Answer(models.Model):
@@ -242,9 +250,9 @@ class MeToo(models.Model):
 
 
 class Flag(models.Model):
-    """A member's report that a question or answer breaks the rules.
+    """A member's report that a question, an answer or a comment breaks the rules.
 
-    Exactly one of thread / answer is set. One flag per member and post. When a post's distinct
+    Exactly one of thread / answer / comment is set. One flag per member and post. When a post's distinct
     flags reach CommunitySettings.flag_threshold it is hidden pending staff review;
     ``resolution`` records what staff decided.
     """
@@ -263,6 +271,9 @@ class Flag(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="flags")
     thread = models.ForeignKey(Thread, null=True, blank=True, on_delete=models.CASCADE, related_name="flags")
     answer = models.ForeignKey(Answer, null=True, blank=True, on_delete=models.CASCADE, related_name="flags")
+    comment = models.ForeignKey(
+        "Comment", null=True, blank=True, on_delete=models.CASCADE, related_name="flags"
+    )
     reason = models.CharField(max_length=20, choices=Reason.choices)
     note = models.CharField(max_length=300, blank=True)
     weight = models.PositiveSmallIntegerField(default=1, help_text="How much this flag counts (rank privilege).")
@@ -276,8 +287,12 @@ class Flag(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=(Q(thread__isnull=False, answer__isnull=True) | Q(thread__isnull=True, answer__isnull=False)),
-                name="flag_targets_exactly_one_post",
+                condition=(
+                    Q(thread__isnull=False, answer__isnull=True, comment__isnull=True)
+                    | Q(thread__isnull=True, answer__isnull=False, comment__isnull=True)
+                    | Q(thread__isnull=True, answer__isnull=True, comment__isnull=False)
+                ),
+                name="flag_targets_exactly_one_post_or_comment",
             ),
             models.UniqueConstraint(
                 fields=["user", "thread"], condition=Q(thread__isnull=False), name="one_flag_per_user_and_thread"
@@ -285,7 +300,17 @@ class Flag(models.Model):
             models.UniqueConstraint(
                 fields=["user", "answer"], condition=Q(answer__isnull=False), name="one_flag_per_user_and_answer"
             ),
+            models.UniqueConstraint(
+                fields=["user", "comment"],
+                condition=Q(comment__isnull=False),
+                name="one_flag_per_user_and_comment",
+            ),
         ]
+
+    @property
+    def post(self):
+        """The question, answer or comment this flag is about."""
+        return self.thread or self.answer or self.comment
 
 
 class Revision(models.Model):
@@ -340,10 +365,8 @@ COMMENT_MAX_LENGTH = 600
 class CommentQuerySet(models.QuerySet):
     def visible_to(self, user) -> "CommentQuerySet":
         """Comments this user may read, assuming they may read the thread (and the answer):
-        staff see deleted ones too, everyone else only those not deleted."""
-        if user is not None and user.is_authenticated and user.is_staff:
-            return self
-        return self.filter(is_deleted=False)
+        the same rule as answers (_posts_visible_to). Staff see deleted and hidden ones too."""
+        return _posts_visible_to(self, user)
 
 
 class Comment(models.Model):
@@ -360,6 +383,11 @@ class Comment(models.Model):
     edited_at = models.DateTimeField(null=True, blank=True)
     is_deleted = models.BooleanField(default=False)
     deleted_at = models.DateTimeField(null=True, blank=True)
+    # db_default too: processes still running the previous release insert comments without
+    # this column while a deploy rolls out.
+    is_hidden = models.BooleanField(
+        default=False, db_default=False, help_text="Hidden by flags, pending staff review."
+    )
 
     objects = CommentQuerySet.as_manager()
 

@@ -78,6 +78,13 @@ def can_edit_comment(user, comment) -> bool:
     return _member(user) and not comment.is_deleted and (comment.author_id == user.pk or user.is_staff)
 
 
+def can_flag(user, post) -> bool:
+    """A member flags someone else's question, answer or comment, never their own.
+    (community/_comment.html spells this out inline: its key in the answers fragment cache
+    covers exactly these facts.)"""
+    return _member(user) and post.author_id != user.pk and not post.is_deleted
+
+
 def can_see_history(user) -> bool:
     return _staff(user)
 
@@ -131,3 +138,9 @@ def check_can_comment(user, thread) -> None:
 
 def check_can_edit_comment(user, comment) -> None:
     _check(can_edit_comment(user, comment), "Only the author or staff can change this comment.")
+
+
+def check_can_flag(user, post) -> None:
+    if _member(user) and post.author_id == user.pk:
+        raise PermissionDenied("You can't flag your own post.")
+    _check(can_flag(user, post), "This post is not available.")

@@ -139,9 +139,9 @@ def _sidebar() -> dict:
 
 @dataclass
 class FlaggedPost:
-    """A question or answer with its pending flags, for the staff moderation page."""
+    """A question, answer or comment with its pending flags, for the staff moderation page."""
 
-    kind: str  # "thread" or "answer"
+    kind: str  # "thread", "answer" or "comment"
     post: object
     thread: Thread
     flags: list[Flag] = field(default_factory=list)
@@ -166,6 +166,8 @@ def flagged_posts() -> list[FlaggedPost]:
             "thread__category",
             "answer__author",
             "answer__thread__category",
+            "comment__author",
+            "comment__thread__category",
         )
         .order_by("created_at", "pk")
     )
@@ -173,8 +175,10 @@ def flagged_posts() -> list[FlaggedPost]:
     for flag in flags:
         if flag.thread_id is not None:
             item = FlaggedPost(kind="thread", post=flag.thread, thread=flag.thread)
-        else:
+        elif flag.answer_id is not None:
             item = FlaggedPost(kind="answer", post=flag.answer, thread=flag.answer.thread)
+        else:
+            item = FlaggedPost(kind="comment", post=flag.comment, thread=flag.comment.thread)
         posts.setdefault(item.key, item).flags.append(flag)
     return sorted(
         posts.values(),

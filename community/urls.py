@@ -9,6 +9,7 @@ urlpatterns = [
     # --- Flags (before the thread route, whose slug would otherwise match "flag")
     path("t/<int:pk>/flag/", moderation.flag_thread, name="flag_thread"),
     path("a/<int:pk>/flag/", moderation.flag_answer, name="flag_answer"),
+    path("comments/<int:pk>/flag/", moderation.flag_comment, name="flag_comment"),
     # --- Live thread pages (before the thread route too)
     path("t/<int:pk>/live/", conversation.thread_live, name="thread_live"),
     path("t/<int:pk>/refresh/", conversation.thread_refresh, name="thread_refresh"),

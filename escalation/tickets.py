@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from community import privacy
-from community.models import Answer, Thread
+from community.models import Answer, Comment, Thread
 from community.services import post_answer
 from escalation import events, helpdesk
 from escalation.deadlines import escalate_thread, policy_for
@@ -102,13 +102,22 @@ def record_solution_accepted(*, thread: Thread, user, now: datetime | None = Non
     return ticket
 
 
+def _post_label(post) -> str:
+    """How a ticket's history names a flagged question, answer or comment."""
+    if isinstance(post, Thread):
+        return "the question"
+    if isinstance(post, Comment):
+        return f"comment #{post.pk}"
+    return f"answer #{post.pk}"
+
+
 @transaction.atomic(savepoint=False)
 def record_post_hidden(*, post, now: datetime | None = None) -> Ticket:
-    """Enough flags hid a question or answer: staff review it through a flagged ticket (or
+    """Enough flags hid a question, answer or comment: staff review it through a flagged ticket (or
     the thread's active ticket gets a history line)."""
     now = now or timezone.now()
     thread = post if isinstance(post, Thread) else post.thread
-    what = "The question" if isinstance(post, Thread) else f"Answer #{post.pk}"
+    what = _post_label(post).capitalize()
     # The community's timers keep running: a flag review is not an answer to the question.
     ticket, created = escalate_thread(
         thread=thread, reason=Ticket.Reason.FLAGGED, detail=f"{what} was hidden by flags", stop_timers=False, now=now
@@ -124,7 +133,7 @@ def record_flag_review(*, post, by, outcome: str, now: datetime | None = None) -
     ticket gets a history line, and a ticket opened for the flags is resolved by it."""
     now = now or timezone.now()
     thread = post if isinstance(post, Thread) else post.thread
-    what = "the question" if isinstance(post, Thread) else f"answer #{post.pk}"
+    what = _post_label(post)
     ticket = Ticket.objects.select_for_update().filter(thread_id=thread.pk).active().first()
     if ticket is None:
         return None

@@ -11,7 +11,8 @@ Who gets what (the amounts are PointRule rows):
   unless the asker accepted their own answer.
 - me_too_added: the question's author, per member.
 - undone by answer_unvoted / solution_unaccepted / me_too_removed; a deleted, hidden or removed
-  post loses what it earned its author; post_restored gives back what still stands.
+  post loses what it earned its author; post_restored gives back what still stands. Comments
+  (also sent with post_hidden / post_restored / post_removed) earn nothing, so nothing moves.
 """
 
 from __future__ import annotations
@@ -139,15 +140,18 @@ def on_me_too_removed(sender, *, thread, user, **kwargs) -> None:
 
 
 def _post_credits(post):
-    """Credits a post earned its author that are still active."""
-    from community.models import Answer
+    """Credits a post earned its author that are still active (none for a comment: comments
+    never earn kudos)."""
+    from community.models import Answer, Thread
 
     credits = LedgerEntry.objects.filter(
         reversal_of__isnull=True, reversal__isnull=True, recipient_id=post.author_id
     )
     if isinstance(post, Answer):
         return credits.filter(answer_id=post.pk, reason__in=ANSWER_REASONS)
-    return credits.filter(thread_id=post.pk, reason__in=THREAD_REASONS)
+    if isinstance(post, Thread):
+        return credits.filter(thread_id=post.pk, reason__in=THREAD_REASONS)
+    return credits.none()
 
 
 def _take_back(post, *, cause: str, by=None) -> None:
@@ -171,10 +175,10 @@ def on_post_removed(sender, *, post, by=None, **kwargs) -> None:
 def on_post_restored(sender, *, post, by=None, **kwargs) -> None:
     """Give back what the post still deserves: the votes / "I have this too" that still exist
     and the solution if it still is one (no more, whatever was taken while it was hidden)."""
-    from community.models import Answer, AnswerVote, MeToo
+    from community.models import Answer, AnswerVote, MeToo, Thread
 
-    if _is_gone(post):
-        return
+    if not isinstance(post, (Answer, Thread)) or _is_gone(post):
+        return  # a comment earned nothing to give back
     if isinstance(post, Answer):
         answer = post
         thread = answer.thread

@@ -37,7 +37,7 @@ def _allowed(notification: Notification) -> bool:
     if answer is not None and (answer.is_deleted or answer.is_hidden) and not recipient.is_staff:
         return False
     comment = notification.comment
-    if comment is not None and comment.is_deleted and not recipient.is_staff:
+    if comment is not None and (comment.is_deleted or comment.is_hidden) and not recipient.is_staff:
         return False
     return preference_for(recipient, notification.kind)[1]
 

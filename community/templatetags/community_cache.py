@@ -5,7 +5,7 @@ Rendering a hundred answers is most of a thread page's cost for signed-in member
 be served the anonymous page cache. The shared fragment is keyed by the thread's ``version``
 (bumped by every change to what the page shows), the site version (rank badges, names), the
 path, the viewer's time zone, signed in or not, staff or not, and the comment state (the
-asker's view, editable comments). What differs between members for each answer (voted, may
+asker's view, editable comments, the viewer's own comments, which carry no Flag link). What differs between members for each answer (voted, may
 vote, edit, accept or flag, already flagged, their own) is not in it: the fragment holds a
 marker per answer, replaced on the way out by that viewer's controls
 (community/_answer_actions.html). Those are rendered once per distinct state on the page (a
@@ -35,7 +35,7 @@ ANSWERS_FRAGMENT_SECONDS = 300
 CSRF_PLACEHOLDER = "csrfPlaceholder0x5f3759df"
 # Part of the key: change it when the fragment's markup changes, so a deploy never serves
 # fragments rendered by the previous templates.
-FRAGMENT_FORMAT = 5
+FRAGMENT_FORMAT = 6
 
 
 ACTIONS_MARK = "<!--pd-actions:{}-->"
@@ -106,6 +106,12 @@ class _Actions:
         return rendered.replace(str(PK_STANDIN), str(answer.pk)).replace(str(COUNT_STANDIN), str(answer.upvote_count))
 
 
+def _own_comments(answers, user) -> tuple:
+    if not user.is_authenticated:
+        return ()
+    return tuple(c.pk for a in answers for c in getattr(a, "comment_list", ()) if c.author_id == user.pk)
+
+
 class CachedAnswersNode(template.Node):
     def __init__(self, nodelist, thread, solution, answers):
         self.nodelist = nodelist
@@ -130,6 +136,8 @@ class CachedAnswersNode(template.Node):
             # Comments under the answers: the asker's view, who may comment, which comments
             # the viewer may edit (community.views.threads.conversation_context).
             context.get("comment_state"),
+            # Which of them the viewer wrote: everyone else's carry a Flag link.
+            _own_comments(shown, user),
         )
         key = "fragment:answers:" + hashlib.sha256(repr(parts).encode()).hexdigest()
         html = cache.get(key)

@@ -21,7 +21,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from community import privacy
 from community.limits import PostingLimitReached
-from community.models import Answer, Thread
+from community.models import Answer, Comment, Thread
 
 
 def member_required(view):
@@ -59,6 +59,18 @@ def visible_answer(request: HttpRequest, pk: int) -> Answer:
     if not answer.thread.is_visible_to(request.user):
         raise Http404("No such answer.")
     return answer
+
+
+def visible_comment(request: HttpRequest, pk: int) -> Comment:
+    """A comment the user may see, under a question (and answer) they may see (404
+    otherwise); comment.thread is the visible thread."""
+    comments = Comment.objects.visible_to(request.user).select_related("author", "answer")
+    comment = get_object_or_404(comments, pk=pk)
+    comment.thread = visible_thread(request, comment.thread_id)
+    answer_id = comment.answer_id
+    if answer_id and not Answer.objects.visible_to(request.user).filter(pk=answer_id).exists():
+        raise Http404("No such comment.")
+    return comment
 
 
 def problem(request: HttpRequest, exc: Exception) -> str:

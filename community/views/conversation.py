@@ -29,7 +29,7 @@ from taggit.models import Tag
 from community import permissions, privacy, services
 from community.forms import CommentForm
 from community.models import Answer, Category, Comment, Follow, Thread
-from community.views.base import member_required, problem, visible_answer, visible_thread
+from community.views.base import member_required, problem, visible_answer, visible_comment, visible_thread
 from community.views.threads import poll_seconds, thread_context
 
 # --- Comments ---------------------------------------------------------------------------------
@@ -125,20 +125,10 @@ def comment_on_answer(request: HttpRequest, pk: int) -> HttpResponse:
     return _post_comment(request, answer.thread, answer)
 
 
-def _visible_comment(request: HttpRequest, pk: int) -> Comment:
-    comment = get_object_or_404(
-        Comment.objects.visible_to(request.user).select_related("author", "answer"), pk=pk
-    )
-    comment.thread = visible_thread(request, comment.thread_id)
-    if comment.answer_id and not Answer.objects.visible_to(request.user).filter(pk=comment.answer_id).exists():
-        raise Http404("No such comment.")
-    return comment
-
-
 @member_required
 def edit_comment(request: HttpRequest, pk: int) -> HttpResponse:
     """Edit one's comment: a small page without JavaScript, in place with htmx."""
-    comment = _visible_comment(request, pk)
+    comment = visible_comment(request, pk)
     if not permissions.can_edit_comment(request.user, comment):
         raise PermissionDenied("Only the author or staff can change this comment.")
     template = "community/_comment_edit.html" if request.htmx else "community/comment_edit.html"
@@ -172,7 +162,7 @@ def edit_comment(request: HttpRequest, pk: int) -> HttpResponse:
 @member_required
 @require_POST
 def delete_comment(request: HttpRequest, pk: int) -> HttpResponse:
-    comment = _visible_comment(request, pk)
+    comment = visible_comment(request, pk)
     try:
         services.delete_comment(user=request.user, comment=comment)
     except (ValidationError, PermissionDenied) as exc:

@@ -126,6 +126,18 @@
     }
   });
 
+  // The flag box a comment's Flag link fetched (community/_comment.html) takes the focus: its
+  // first reason, or the note saying the member flagged it already.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var link = event.detail && event.detail.requestConfig && event.detail.requestConfig.elt;
+    if (!link || !link.hasAttribute || !link.hasAttribute("data-flag-comment")) return;
+    var box = document.getElementById("flag-comment-" + link.getAttribute("data-flag-comment"));
+    var first = box && box.querySelector('input[type="radio"], .flag-done');
+    if (!first) return;
+    if (first.classList.contains("flag-done")) first.setAttribute("tabindex", "-1");
+    first.focus();
+  });
+
   // A comment box opened by its "Add a comment" summary gets the focus.
   document.addEventListener("toggle", function (event) {
     var details = event.target;

@@ -61,7 +61,7 @@ class World:
     claim: Any = None
     session: Any = None
     batch: Any = None
-    public_comment: Any = None  # asker's comment under their public answer
+    public_comment: Any = None  # asker's comment under their public answer, flagged by other
     private_comment: Any = None  # asker's comment under their private question
 
     # Screenshots: on the public thread, on the private one, and the asker's pending upload.
@@ -137,6 +137,8 @@ def build_world() -> World:
     private_comment = services.post_comment(
         author=asker, thread=private_thread, body="The marmalade walrus charge shows twice, @other."
     )
+    # In the staff queue next to the flagged answer.
+    moderation.flag_post(user=other, post=public_comment, reason=Flag.Reason.values[0], note="Rude")
     services.follow(user=other, category=category)
     from escalation.macros import create_macro
 
@@ -324,6 +326,11 @@ ROUTES: dict[str, list[Variant]] = {
         Variant(PA, "member", expect={"asker": {403}}),
         Variant(QA, "owner", outsiders=PRIVATE, expect={"staff": {403}}),
     ],
+    # GET is the flag page (htmx: the flag box); both comments are the asker's, who may not flag them.
+    "community:flag_comment": [
+        Variant(PC, "member", outsiders=("anonymous", "asker"), expect={"asker": {403}}),
+        Variant(QC, "owner", outsiders=PRIVATE, expect={"asker": {403}}),
+    ],
     "community:similar": [Variant(NONE, "public", query="title=Zanzibar+quokka+plan+charged")],
     "community:search": [
         # One word each, so the echoed query is not itself the private text looked for.
@@ -349,11 +356,14 @@ ROUTES: dict[str, list[Variant]] = {
     ],
     "community:moderation": [Variant(NONE, "staff")],
     "community:restore_flagged": [
-        Variant(lambda w: {"kind": "answer", "pk": w.public_answer.pk}, "action", outsiders=NOT_STAFF)
+        Variant(lambda w: {"kind": "answer", "pk": w.public_answer.pk}, "action", outsiders=NOT_STAFF),
+        Variant(lambda w: {"kind": "comment", "pk": w.public_comment.pk}, "action", outsiders=NOT_STAFF),
     ],
     "community:remove_flagged": [
         Variant(lambda w: {"kind": "answer", "pk": w.public_answer.pk}, "action", outsiders=NOT_STAFF),
         Variant(lambda w: {"kind": "thread", "pk": w.private_thread.pk}, "action", outsiders=NOT_STAFF),
+        Variant(lambda w: {"kind": "comment", "pk": w.public_comment.pk}, "action", outsiders=NOT_STAFF),
+        Variant(lambda w: {"kind": "comment", "pk": w.private_comment.pk}, "action", outsiders=NOT_STAFF),
     ],
     # --- community: images and the editor (issue 15)
     "community:upload_image": [Variant(NONE, "action")],
@@ -696,7 +706,7 @@ def post_data(world: World) -> dict:
 
 def database_fingerprint() -> tuple:
     """Everything an outsider's request could change, in one comparable value."""
-    from community.models import Answer, AnswerVote, Flag, MeToo, Revision, Thread
+    from community.models import Answer, AnswerVote, Comment, Flag, MeToo, Revision, Thread
     from escalation.models import Ticket, TicketEvent, TicketNote
     from django.contrib.auth import get_user_model
 
@@ -731,6 +741,7 @@ def database_fingerprint() -> tuple:
             "pk", "title", "body", "is_deleted", "is_hidden", "is_private", "solution_id", "answer_count",
             "me_too_count", "version")),
         tuple(Answer.objects.order_by("pk").values_list("pk", "body", "is_deleted", "is_hidden", "upvote_count")),
+        tuple(Comment.objects.order_by("pk").values_list("pk", "body", "is_deleted", "is_hidden")),
         tuple(Ticket.objects.order_by("pk").values_list("pk", "status", "assignee_id", "channel_id")),
         *(m.objects.count() for m in (AnswerVote, MeToo, Flag, Revision, TicketNote, TicketEvent, LedgerEntry)),
     )

@@ -1,5 +1,5 @@
 """Stored and reflected XSS: a corpus of known payloads in titles, bodies, answers, tags,
-display names, flag notes, staff notes and search queries. Every page, preview, partial,
+display names, comments, flag notes, staff notes and search queries. Every page, preview, partial,
 email and admin page that shows them is parsed with the standard library's html.parser and
 must contain no script but our own (with the CSP nonce), no on* attribute, no javascript:,
 vbscript: or data: URL, and none of the elements that load or run things (iframe, object,
@@ -168,6 +168,8 @@ def test_a_payload_everywhere_members_can_type_is_shown_inert(payload, category,
         answer = services.post_answer(author=answerer, thread=thread, body=payload)
         services.upvote_answer(user=asker, answer=answer)  # puts the answerer on the leaderboard
         moderation.flag_post(user=asker, post=answer, reason=Flag.Reason.values[0], note=payload[:300])
+        comment = services.post_comment(author=UserFactory(), thread=thread, answer=answer, body=payload[:600])
+        moderation.flag_post(user=asker, post=comment, reason=Flag.Reason.values[0], note=payload[:300])
         private = services.ask_question(
             author=asker, category=category, title=title, body=payload, is_private=True
         )
@@ -200,6 +202,7 @@ def test_a_payload_everywhere_members_can_type_is_shown_inert(payload, category,
         reverse("community:edit_question", args=[thread.pk]),
         reverse("community:ask") + "?title=" + payload,
         "/settings/profile/",
+        reverse("community:flag_comment", args=[comment.pk]),
     ):
         get_safe(member, url)
     for url in (
