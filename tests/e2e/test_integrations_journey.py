@@ -76,6 +76,8 @@ def test_staff_hand_an_escalated_ticket_to_the_helpdesk_and_see_its_link(page, n
         page.get_by_role("link", name=re.compile("Charged twice for my plan")).click()
         page.get_by_label("Channel").select_option(label="Acme Zendesk")
         page.get_by_role("button", name="Redirect").click()
+        # The form posts and comes back to the ticket: wait for that page before reloading it.
+        expect(page.get_by_text("Sent the asker to Acme Zendesk.")).to_be_visible()
 
         for handoff in HelpdeskHandoff.objects.filter(status="pending"):  # the worker
             helpdesk.push_handoff(handoff_id=handoff.pk)
