@@ -30,7 +30,7 @@ from community import privacy
 from community.models import Answer, Thread
 from config.tasks import enqueue_on_commit, task_named
 from escalation.models import Ticket, TicketEvent
-from experts import events, quality
+from experts import events, permissions, quality
 from experts.selectors import ledger_balance_q, payable_earnings
 from experts.models import (
     CategoryProgramme,
@@ -85,7 +85,7 @@ def clean_text(
 
 
 def _member(user) -> None:
-    if user is None or not user.is_authenticated or not user.is_active:
+    if not permissions.is_member(user):
         raise PermissionDenied("Sign in first.")
 
 
@@ -98,7 +98,7 @@ def _active_expert(user) -> Expert:
 
 
 def _staff(user) -> None:
-    if user is None or not user.is_authenticated or not user.is_active or not user.is_staff:
+    if not permissions.is_staff(user):
         raise PermissionDenied("Staff only.")
 
 
