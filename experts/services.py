@@ -172,37 +172,31 @@ def _locked_expertise(expertise_id: int) -> tuple[Expert, Expertise]:
     return expert, expertise
 
 
-def approve_expertise(*, staff, expertise_id: int) -> Expertise:
-    """Staff approve an expert for one category. Locks the expert, then the expertise row."""
-    _staff(staff)
+def _decide_expertise(*, staff, expertise_id: int, status: str, reason: str) -> Expertise:
+    """Record staff's decision on one category and settle the expert's status from all of
+    them. Locks the expert, then the expertise row."""
     now = timezone.now()
     with transaction.atomic():
         expert, expertise = _locked_expertise(expertise_id)
-        Expertise.objects.filter(pk=expertise.pk).update(
-            status=Expertise.Status.APPROVED, reason="", decided_by=staff, decided_at=now
-        )
+        Expertise.objects.filter(pk=expertise.pk).update(status=status, reason=reason, decided_by=staff, decided_at=now)
         _settle_application(expert, now=now)
         expertise.refresh_from_db()
         events.expertise_decided.send(sender=Expert, expert=expert, expertise=expertise, actor=staff)
         _bump_badges()
     return expertise
+
+
+def approve_expertise(*, staff, expertise_id: int) -> Expertise:
+    """Staff approve an expert for one category."""
+    _staff(staff)
+    return _decide_expertise(staff=staff, expertise_id=expertise_id, status=Expertise.Status.APPROVED, reason="")
 
 
 def reject_expertise(*, staff, expertise_id: int, reason: str) -> Expertise:
     """Staff reject an expert for one category, with a reason the member is told."""
     _staff(staff)
     reason = clean_text(reason, label="reason", max_length=300)
-    now = timezone.now()
-    with transaction.atomic():
-        expert, expertise = _locked_expertise(expertise_id)
-        Expertise.objects.filter(pk=expertise.pk).update(
-            status=Expertise.Status.REJECTED, reason=reason, decided_by=staff, decided_at=now
-        )
-        _settle_application(expert, now=now)
-        expertise.refresh_from_db()
-        events.expertise_decided.send(sender=Expert, expert=expert, expertise=expertise, actor=staff)
-        _bump_badges()
-    return expertise
+    return _decide_expertise(staff=staff, expertise_id=expertise_id, status=Expertise.Status.REJECTED, reason=reason)
 
 
 def suspend_expert(*, expert_id: int, by=None, reason: str, now: datetime | None = None) -> Expert:
