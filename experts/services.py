@@ -723,6 +723,10 @@ def accept_session(*, user, session_id: int, proposed_start: datetime, meeting_l
 
 
 def _session_step(*, user, session_id: int, who: str, allowed: tuple, changes, event: str, error: str) -> Session:
+    """Move a session one step on: only ``who`` ("customer", or "expert": the accepting expert,
+    still active) may, only from an ``allowed`` status. Locks the session row."""
+    if who == "expert":
+        _active_expert(user)
     with transaction.atomic():
         session = _locked_session(session_id)
         if who == "customer" and session.customer_id != user.pk:
@@ -748,7 +752,6 @@ def confirm_session(*, user, session_id: int, now: datetime | None = None) -> Se
 
 def check_in_session(*, user, session_id: int, now: datetime | None = None) -> Session:
     now = now or timezone.now()
-    _active_expert(user)
     return _session_step(
         user=user, session_id=session_id, who="expert", allowed=(Session.Status.CONFIRMED,),
         changes=lambda s: {"status": Session.Status.IN_PROGRESS, "checked_in_at": now}, event="checked_in",
@@ -758,7 +761,6 @@ def check_in_session(*, user, session_id: int, now: datetime | None = None) -> S
 
 def check_out_session(*, user, session_id: int, now: datetime | None = None) -> Session:
     now = now or timezone.now()
-    _active_expert(user)
     return _session_step(
         user=user, session_id=session_id, who="expert", allowed=(Session.Status.IN_PROGRESS,),
         changes=lambda s: {"status": Session.Status.DONE, "checked_out_at": now}, event="checked_out",
