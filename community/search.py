@@ -96,8 +96,10 @@ def _solved_boost() -> Case:
 
 SORTS = {"relevance": "Best match", "new": "Newest", "helpful": "Most helpful"}
 DATE_RANGES = {"week": ("Past week", 7), "month": ("Past month", 31), "year": ("Past year", 366)}
-# Fewer matches than this and the words are checked for typos.
+# Fewer matches than this and the words are checked for typos (in a query of at most
+# MAX_CORRECTED_WORDS words).
 FEW_RESULTS = 3
+MAX_CORRECTED_WORDS = 8
 # At most this many threads with any query word (the most recently active) are ranked, plus
 # this many with all of them.
 SEARCH_CANDIDATES = 1000
@@ -164,10 +166,7 @@ def search_threads(
     strict = bool(_OPERATORS_RE.search(query))
     threads = _matching(base, query=query, words=words, strict=strict)
     suggestion, corrected = "", False
-    found = getattr(threads, "candidate_count", None)
-    if found is None and not strict and len(words) <= 8:
-        found = threads[:FEW_RESULTS].count()
-    if not strict and len(words) <= 8 and found < FEW_RESULTS:
+    if _wants_typo_check(threads, words=words, strict=strict):
         fixed = correct_words(words)
         if fixed != words:
             fixed_threads = _matching(base, query=" ".join(fixed), words=fixed, strict=False)
@@ -181,6 +180,19 @@ def search_threads(
         query=query, threads=_sorted(threads, sort), words=fixed if corrected else words,
         suggestion=suggestion, corrected=corrected,
     )
+
+
+def _wants_typo_check(threads: QuerySet, *, words: list[str], strict: bool) -> bool:
+    """Whether the query's words are checked for typos: a plain query (no quotes or -word, which
+    say the member means exactly what they typed) of at most MAX_CORRECTED_WORDS words that
+    found fewer than FEW_RESULTS threads. Counts only when the rest holds and _matching did not
+    already say how many it found."""
+    if strict or len(words) > MAX_CORRECTED_WORDS:
+        return False
+    found = getattr(threads, "candidate_count", None)
+    if found is None:
+        found = threads[:FEW_RESULTS].count()
+    return found < FEW_RESULTS
 
 
 def _matching(threads: QuerySet, *, query: str, words: list[str], strict: bool) -> QuerySet:
