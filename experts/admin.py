@@ -4,6 +4,7 @@ sessions and the ledger goes through experts.services from the /staff/experts/ p
 
 from django.contrib import admin
 
+from config.admin import ReadOnlyAdmin
 from experts.models import (
     CategoryProgramme,
     Claim,
@@ -54,17 +55,6 @@ class ServiceAdmin(admin.ModelAdmin):
     list_display = ["name", "category", "mode", "duration_minutes", "price", "expert_fee", "currency", "is_active"]
     list_filter = ["mode", "is_active", "category"]
     list_select_related = ["category"]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Expert)
