@@ -16,6 +16,17 @@ from escalation.models import (
 )
 
 
+class RecordAdmin(admin.ModelAdmin):
+    """Rows escalation's services write (tickets, timers, hand-offs, chat messages): admins
+    may look and delete, never add or change."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(EscalationPolicy)
 class EscalationPolicyAdmin(admin.ModelAdmin):
     list_display = ["__str__", "answer_within_minutes", "solve_within_minutes", "staff_response_minutes"]
@@ -109,7 +120,7 @@ class StaffChatWebhookAdmin(admin.ModelAdmin):
 
 
 @admin.register(HelpdeskHandoff)
-class HelpdeskHandoffAdmin(admin.ModelAdmin):
+class HelpdeskHandoffAdmin(RecordAdmin):
     list_display = ["ticket", "channel", "status", "remote_id", "remote_status", "attempts", "synced_at"]
     list_filter = ["status", "channel"]
     list_select_related = ["ticket", "channel"]
@@ -119,24 +130,12 @@ class HelpdeskHandoffAdmin(admin.ModelAdmin):
             kwargs["assume_scheme"] = "https"
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(ChatMessage)
-class ChatMessageAdmin(admin.ModelAdmin):
+class ChatMessageAdmin(RecordAdmin):
     list_display = ["created_at", "hook", "status", "attempts", "response_status", "error"]
     list_filter = ["status", "hook"]
     list_select_related = ["hook"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class TicketEventInline(admin.TabularInline):
@@ -160,7 +159,7 @@ class TicketNoteInline(admin.TabularInline):
 
 
 @admin.register(Ticket)
-class TicketAdmin(admin.ModelAdmin):
+class TicketAdmin(RecordAdmin):
     """Read-only: staff work tickets on /staff/, where every change is a service call."""
 
     list_display = ["pk", "thread", "reason", "status", "assignee", "due_at", "created_at"]
@@ -169,21 +168,9 @@ class TicketAdmin(admin.ModelAdmin):
     search_fields = ["thread__title"]
     inlines = [TicketNoteInline, TicketEventInline]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Deadline)
-class DeadlineAdmin(admin.ModelAdmin):
+class DeadlineAdmin(RecordAdmin):
     list_display = ["thread", "kind", "due_at", "status", "done_at"]
     list_filter = ["kind", "status"]
     list_select_related = ["thread"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
