@@ -1,8 +1,8 @@
 from django.contrib import admin
 
 from django import forms
-from django.db import models
 
+from config.admin import HttpsURLsMixin, https_formfield
 from escalation.models import (
     Channel,
     ChatMessage,
@@ -47,18 +47,12 @@ class EscalationPolicyAdmin(admin.ModelAdmin):
         return obj is None or not obj.is_default
 
 
-def _https_by_default(db_field, **kwargs):
-    if isinstance(db_field, models.URLField):
-        kwargs.setdefault("assume_scheme", "https")
-    return db_field.formfield(**kwargs)
-
-
 class ChannelForm(forms.ModelForm):
     class Meta:
         model = Channel
         fields = "__all__"
         widgets = {"api_token": forms.PasswordInput(render_value=True)}
-        formfield_callback = _https_by_default
+        formfield_callback = https_formfield
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -78,7 +72,7 @@ class ChannelForm(forms.ModelForm):
 
 
 @admin.register(Channel)
-class ChannelAdmin(admin.ModelAdmin):
+class ChannelAdmin(HttpsURLsMixin, admin.ModelAdmin):
     """Channels staff redirect tickets to. A helpdesk channel (Zendesk or a JSON webhook) also
     creates a ticket in that helpdesk (escalation.helpdesk); only admins set its address."""
 
@@ -92,14 +86,9 @@ class ChannelAdmin(admin.ModelAdmin):
                                               "redirect to this channel."}),
     ]
 
-    def formfield_for_dbfield(self, db_field, request, **kwargs):
-        if db_field.name in ("link", "api_url"):
-            kwargs["assume_scheme"] = "https"
-        return super().formfield_for_dbfield(db_field, request, **kwargs)
-
 
 @admin.register(StaffChatWebhook)
-class StaffChatWebhookAdmin(admin.ModelAdmin):
+class StaffChatWebhookAdmin(HttpsURLsMixin, admin.ModelAdmin):
     """Slack or Microsoft Teams incoming webhooks that hear of new and overdue tickets."""
 
     list_display = ["name", "kind", "notify_new", "notify_overdue", "is_active"]
@@ -113,22 +102,12 @@ class StaffChatWebhookAdmin(admin.ModelAdmin):
             chat.queue_test_message(hook=hook)
         self.message_user(request, f"Queued a test message to {queryset.count()} chat(s); see Chat messages.")
 
-    def formfield_for_dbfield(self, db_field, request, **kwargs):
-        if db_field.name == "url":
-            kwargs["assume_scheme"] = "https"
-        return super().formfield_for_dbfield(db_field, request, **kwargs)
-
 
 @admin.register(HelpdeskHandoff)
-class HelpdeskHandoffAdmin(RecordAdmin):
+class HelpdeskHandoffAdmin(HttpsURLsMixin, RecordAdmin):
     list_display = ["ticket", "channel", "status", "remote_id", "remote_status", "attempts", "synced_at"]
     list_filter = ["status", "channel"]
     list_select_related = ["ticket", "channel"]
-
-    def formfield_for_dbfield(self, db_field, request, **kwargs):
-        if isinstance(db_field, models.URLField):
-            kwargs["assume_scheme"] = "https"
-        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
 @admin.register(ChatMessage)

@@ -4,7 +4,7 @@ sessions and the ledger goes through experts.services from the /staff/experts/ p
 
 from django.contrib import admin
 
-from config.admin import ReadOnlyAdmin
+from config.admin import HttpsURLsMixin, ReadOnlyAdmin
 from experts.models import (
     CategoryProgramme,
     Claim,
@@ -80,15 +80,10 @@ class ClaimAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Session)
-class SessionAdmin(ReadOnlyAdmin):
+class SessionAdmin(HttpsURLsMixin, ReadOnlyAdmin):
     list_display = ["pk", "service", "customer", "expert", "mode", "status", "created_at"]
     list_filter = ["status", "mode"]
     list_select_related = ["service", "customer", "expert__user"]
-
-    def formfield_for_dbfield(self, db_field, request, **kwargs):
-        if db_field.name == "meeting_link":
-            kwargs["assume_scheme"] = "https"
-        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
 @admin.register(PayoutEntry)
