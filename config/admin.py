@@ -5,15 +5,19 @@ from django.contrib import admin
 from django.db import models
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records that only services write (ledgers, logs, derived rows): admins may look, never
-    add, change or delete."""
+class NoEditAdmin(admin.ModelAdmin):
+    """Records that only services write and change (tickets, deliveries, comments): admins may
+    look and delete, never add or change."""
 
     def has_add_permission(self, request):
         return False
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyAdmin(NoEditAdmin):
+    """Records nobody may remove either (ledgers, audit logs, derived rows): admins only look."""
 
     def has_delete_permission(self, request, obj=None):
         return False

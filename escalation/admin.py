@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from django import forms
 
-from config.admin import HttpsURLsMixin, https_formfield
+from config.admin import HttpsURLsMixin, NoEditAdmin, https_formfield
 from escalation.models import (
     Channel,
     ChatMessage,
@@ -14,17 +14,6 @@ from escalation.models import (
     TicketEvent,
     TicketNote,
 )
-
-
-class RecordAdmin(admin.ModelAdmin):
-    """Rows escalation's services write (tickets, timers, hand-offs, chat messages): admins
-    may look and delete, never add or change."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(EscalationPolicy)
@@ -104,14 +93,14 @@ class StaffChatWebhookAdmin(HttpsURLsMixin, admin.ModelAdmin):
 
 
 @admin.register(HelpdeskHandoff)
-class HelpdeskHandoffAdmin(HttpsURLsMixin, RecordAdmin):
+class HelpdeskHandoffAdmin(HttpsURLsMixin, NoEditAdmin):
     list_display = ["ticket", "channel", "status", "remote_id", "remote_status", "attempts", "synced_at"]
     list_filter = ["status", "channel"]
     list_select_related = ["ticket", "channel"]
 
 
 @admin.register(ChatMessage)
-class ChatMessageAdmin(RecordAdmin):
+class ChatMessageAdmin(NoEditAdmin):
     list_display = ["created_at", "hook", "status", "attempts", "response_status", "error"]
     list_filter = ["status", "hook"]
     list_select_related = ["hook"]
@@ -138,7 +127,7 @@ class TicketNoteInline(admin.TabularInline):
 
 
 @admin.register(Ticket)
-class TicketAdmin(RecordAdmin):
+class TicketAdmin(NoEditAdmin):
     """Read-only: staff work tickets on /staff/, where every change is a service call."""
 
     list_display = ["pk", "thread", "reason", "status", "assignee", "due_at", "created_at"]
@@ -149,7 +138,7 @@ class TicketAdmin(RecordAdmin):
 
 
 @admin.register(Deadline)
-class DeadlineAdmin(RecordAdmin):
+class DeadlineAdmin(NoEditAdmin):
     list_display = ["thread", "kind", "due_at", "status", "done_at"]
     list_filter = ["kind", "status"]
     list_select_related = ["thread"]
