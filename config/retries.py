@@ -35,7 +35,9 @@ def lease_attempt(model: type[models.Model], pk: int, *, pending: str, now: date
         )
         if row is None:
             return False
-        model._default_manager.filter(pk=pk).update(next_attempt_at=now + LEASE, attempts=F("attempts") + 1, **also)
+        model._default_manager.filter(pk=pk).update(
+            next_attempt_at=now + LEASE, attempts=F("attempts") + 1, **also
+        )
     return True
 
 

@@ -178,7 +178,9 @@ def _decide_expertise(*, staff, expertise_id: int, status: str, reason: str) -> 
     now = timezone.now()
     with transaction.atomic():
         expert, expertise = _locked_expertise(expertise_id)
-        Expertise.objects.filter(pk=expertise.pk).update(status=status, reason=reason, decided_by=staff, decided_at=now)
+        Expertise.objects.filter(pk=expertise.pk).update(
+            status=status, reason=reason, decided_by=staff, decided_at=now
+        )
         _settle_application(expert, now=now)
         expertise.refresh_from_db()
         events.expertise_decided.send(sender=Expert, expert=expert, expertise=expertise, actor=staff)
@@ -196,7 +198,9 @@ def reject_expertise(*, staff, expertise_id: int, reason: str) -> Expertise:
     """Staff reject an expert for one category, with a reason the member is told."""
     _staff(staff)
     reason = clean_text(reason, label="reason", max_length=300)
-    return _decide_expertise(staff=staff, expertise_id=expertise_id, status=Expertise.Status.REJECTED, reason=reason)
+    return _decide_expertise(
+        staff=staff, expertise_id=expertise_id, status=Expertise.Status.REJECTED, reason=reason
+    )
 
 
 def suspend_expert(*, expert_id: int, by=None, reason: str, now: datetime | None = None) -> Expert:

@@ -217,7 +217,9 @@ def rate_answer(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(thread.get_absolute_url())
     _act(
         request,
-        lambda: services.rate_paid_answer(user=request.user, claim_id=claim_.pk, rating=form.cleaned_data["rating"]),
+        lambda: services.rate_paid_answer(
+            user=request.user, claim_id=claim_.pk, rating=form.cleaned_data["rating"]
+        ),
         success="Thank you for rating the expert's help.",
     )
     return redirect(thread.get_absolute_url())
@@ -420,7 +422,9 @@ def reject_expertise(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReasonForm(request.POST)
     rejected = _submit(
         request, form,
-        lambda data: services.reject_expertise(staff=request.user, expertise_id=expertise.pk, reason=data["reason"]),
+        lambda data: services.reject_expertise(
+            staff=request.user, expertise_id=expertise.pk, reason=data["reason"]
+        ),
         field="reason", success=f"Rejected for {expertise.category.name}; the member has been told why.",
     )
     if rejected is not None:
@@ -447,7 +451,10 @@ def suspend(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required
 def reinstate(request: HttpRequest, pk: int) -> HttpResponse:
     expert = get_object_or_404(Expert, pk=pk)
-    _act(request, lambda: services.reinstate_expert(staff=request.user, expert_id=expert.pk), success="Expert reinstated.")
+    _act(
+        request, lambda: services.reinstate_expert(staff=request.user, expert_id=expert.pk),
+        success="Expert reinstated.",
+    )
     return redirect("experts:staff_expert", pk=expert.pk)
 
 
