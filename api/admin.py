@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from api import services, webhooks
 from api.models import WEBHOOK_EVENTS, ApiToken, WebhookDelivery, WebhookEndpoint
+from config.admin import NoEditAdmin
 
 
 class ApiTokenForm(forms.ModelForm):
@@ -117,7 +118,9 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin):
+class WebhookDeliveryAdmin(NoEditAdmin):
+    """A log: read it, redeliver from it, never edit it."""
+
     list_display = ("event", "endpoint", "status", "attempts", "response_status", "created_at", "last_attempt_at",
                     "next_attempt_at")
     list_filter = ("status", "event", "endpoint")
@@ -126,12 +129,6 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
                        "last_attempt_at", "response_status", "response_body", "error", "duration_ms", "redelivery_of",
                        "created_at")
     actions = ["redeliver"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False  # a log: read it, redeliver from it, never edit it
 
     @admin.action(description="Redeliver the selected deliveries")
     def redeliver(self, request, queryset):

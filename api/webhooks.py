@@ -37,10 +37,10 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from api.models import ENDPOINTS_CACHE_KEY, WEBHOOK_EVENTS, WebhookDelivery, WebhookEndpoint
+from config import retries
 from config.tasks import enqueue_on_commit, task_named
 
 logger = logging.getLogger(__name__)
@@ -51,7 +51,6 @@ PING = "ping"
 # the event, and nothing is tried once GIVE_UP_AFTER has passed since it was emitted.
 BACKOFF = (60, 5 * 60, 15 * 60, 60 * 60, 3 * 60 * 60, 6 * 60 * 60, 12 * 60 * 60)
 GIVE_UP_AFTER = timedelta(days=1)
-LEASE = timedelta(minutes=2)
 RESPONSE_BODY_MAX = 2000
 SWEEP_BATCH = 200
 USER_AGENT = "Peerdesk-Webhooks/1"
@@ -211,17 +210,10 @@ def verify_signature(secret: str, header: str, body: bytes, *, now: float | None
 def _claim(delivery_id: int, now: datetime) -> WebhookDelivery | None:
     """Take a due pending delivery for one attempt: the lease keeps other workers (a sweep's
     task, a repeated message) off it while it is being sent."""
-    with transaction.atomic():
-        delivery = (
-            WebhookDelivery.objects.select_for_update(skip_locked=True)
-            .filter(pk=delivery_id, status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now)
-            .first()
-        )
-        if delivery is None:
-            return None
-        WebhookDelivery.objects.filter(pk=delivery.pk).update(
-            next_attempt_at=now + LEASE, attempts=F("attempts") + 1, last_attempt_at=now
-        )
+    if not retries.lease_attempt(
+        WebhookDelivery, delivery_id, pending=WebhookDelivery.Status.PENDING, now=now, last_attempt_at=now
+    ):
+        return None
     return WebhookDelivery.objects.select_related("endpoint").get(pk=delivery_id)
 
 
@@ -283,8 +275,8 @@ def _record(delivery, *, now, ok: bool, status=None, body: str = "", error: str 
     if ok:
         changes["status"] = WebhookDelivery.Status.SUCCEEDED
     else:
-        attempt = delivery.attempts  # already counted by _claim
-        retry_at = now + timedelta(seconds=BACKOFF[attempt - 1]) if attempt <= len(BACKOFF) else None
+        # attempts already counts this one (_claim).
+        retry_at = retries.retry_at(BACKOFF, attempts=delivery.attempts, now=now)
         if final or retry_at is None or retry_at > delivery.created_at + GIVE_UP_AFTER:
             changes["status"] = WebhookDelivery.Status.FAILED
         else:

@@ -6,6 +6,7 @@ read-only, except a thread's category and tags."""
 from django.contrib import admin
 
 from community.models import Answer, Category, Comment, CommunitySettings, Flag, Follow, Revision, Thread
+from config.admin import NoEditAdmin
 
 
 @admin.register(Category)
@@ -160,7 +161,7 @@ admin.site.register(Tag, TagAdmin)
 
 
 @admin.register(Comment)
-class CommentAdmin(admin.ModelAdmin):
+class CommentAdmin(NoEditAdmin):
     list_display = ["pk", "thread", "answer", "author", "created_at", "edited_at", "is_hidden", "is_deleted"]
     list_filter = ["is_hidden", "is_deleted"]
     search_fields = ["body", "author__username"]
@@ -171,22 +172,10 @@ class CommentAdmin(admin.ModelAdmin):
     ]
     exclude = ["body_html"]
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(Follow)
-class FollowAdmin(admin.ModelAdmin):
+class FollowAdmin(NoEditAdmin):
     list_display = ["user", "thread", "category", "tag", "is_active", "created_at"]
     list_filter = ["is_active"]
     list_select_related = ["user", "thread", "category", "tag"]
     readonly_fields = ["user", "thread", "category", "tag", "is_active", "created_at"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False

@@ -75,6 +75,13 @@ def mentioned_members(text: str) -> list:
     return [found[name] for name in names if name in found]
 
 
+def newly_mentioned(members: list, *, before: str) -> list:
+    """Of ``members`` (named in an edited text), those the text ``before`` the edit did not
+    name: an edit tells only them, so a member hears of a mention once."""
+    named = set(find_usernames(before))
+    return [member for member in members if member.username not in named]
+
+
 def _markdown_escape(text: str) -> str:
     return re.sub(r"([\\`*_{}\[\]()#+\-.!<>~|])", r"\\\1", text)
 

@@ -96,8 +96,10 @@ def _solved_boost() -> Case:
 
 SORTS = {"relevance": "Best match", "new": "Newest", "helpful": "Most helpful"}
 DATE_RANGES = {"week": ("Past week", 7), "month": ("Past month", 31), "year": ("Past year", 366)}
-# Fewer matches than this and the words are checked for typos.
+# Fewer matches than this and the words are checked for typos (in a query of at most
+# MAX_CORRECTED_WORDS words).
 FEW_RESULTS = 3
+MAX_CORRECTED_WORDS = 8
 # At most this many threads with any query word (the most recently active) are ranked, plus
 # this many with all of them.
 SEARCH_CANDIDATES = 1000
@@ -105,6 +107,9 @@ ALL_WORDS_CANDIDATES = 300
 # Typo correction: how many look-alike words of the vocabulary are weighed per unknown word.
 TYPO_CANDIDATES = 30
 TYPO_MIN_LENGTH = 4
+# The vocabulary (SearchWord) holds the words of listed titles of this many letters, no numbers.
+WORD_MIN_LENGTH = 3
+WORD_MAX_LENGTH = 40
 _OPERATORS_RE = re.compile(r'"|(?:^|\s)-\w')
 
 
@@ -164,10 +169,7 @@ def search_threads(
     strict = bool(_OPERATORS_RE.search(query))
     threads = _matching(base, query=query, words=words, strict=strict)
     suggestion, corrected = "", False
-    found = getattr(threads, "candidate_count", None)
-    if found is None and not strict and len(words) <= 8:
-        found = threads[:FEW_RESULTS].count()
-    if not strict and len(words) <= 8 and found < FEW_RESULTS:
+    if _wants_typo_check(threads, words=words, strict=strict):
         fixed = correct_words(words)
         if fixed != words:
             fixed_threads = _matching(base, query=" ".join(fixed), words=fixed, strict=False)
@@ -181,6 +183,19 @@ def search_threads(
         query=query, threads=_sorted(threads, sort), words=fixed if corrected else words,
         suggestion=suggestion, corrected=corrected,
     )
+
+
+def _wants_typo_check(threads: QuerySet, *, words: list[str], strict: bool) -> bool:
+    """Whether the query's words are checked for typos: a plain query (no quotes or -word, which
+    say the member means exactly what they typed) of at most MAX_CORRECTED_WORDS words that
+    found fewer than FEW_RESULTS threads. Counts only when the rest holds and _matching did not
+    already say how many it found."""
+    if strict or len(words) > MAX_CORRECTED_WORDS:
+        return False
+    found = getattr(threads, "candidate_count", None)
+    if found is None:
+        found = threads[:FEW_RESULTS].count()
+    return found < FEW_RESULTS
 
 
 def _matching(threads: QuerySet, *, query: str, words: list[str], strict: bool) -> QuerySet:
@@ -271,7 +286,7 @@ def correct_words(words: list[str]) -> list[str]:
     threads (SearchWord: at most two edits, one for short words; the more common word on a
     tie). Known words, short words and numbers stay as typed. Two queries at most per
     unknown word, one to tell the known words."""
-    checked = [w for w in words if TYPO_MIN_LENGTH <= len(w) <= 40 and not w.isdigit()]
+    checked = [w for w in words if len(w) >= TYPO_MIN_LENGTH and _is_vocabulary_word(w)]
     if not checked:
         return words
     known = set(SearchWord.objects.filter(word__in=checked).values_list("word", flat=True))
@@ -296,7 +311,7 @@ def _words_like(word: str) -> dict[str, int]:
 
 
 def rebuild_search_words(*, using: str = "default") -> int:
-    """Make the vocabulary the words (3 to 40 letters) of the titles of listed threads, with
+    """Make the vocabulary the words (_is_vocabulary_word) of the titles of listed threads, with
     their counts; words of threads no longer listed leave it. Returns how many words."""
     from django.db import connections
 
@@ -311,19 +326,18 @@ def rebuild_search_words(*, using: str = "default") -> int:
                     SELECT word, count(DISTINCT id) FROM (
                         SELECT id, regexp_split_to_table(lower(title), '[^[:alnum:]]+') AS word
                         FROM community_thread
-                        WHERE NOT is_private AND NOT is_deleted AND NOT is_hidden
+                        WHERE NOT is_private AND NOT is_deleted AND NOT is_hidden  -- listed_q()
                     ) words
-                    WHERE length(word) BETWEEN 3 AND 40 AND word !~ '^[0-9]+$'
+                    WHERE length(word) BETWEEN %s AND %s AND word !~ '^[0-9]+$'
                     GROUP BY word
-                    """
+                    """,
+                    [WORD_MIN_LENGTH, WORD_MAX_LENGTH],
                 )
                 return cursor.rowcount
         counts: dict[str, int] = {}
-        titles = Thread.objects.using(using).filter(is_private=False, is_deleted=False, is_hidden=False)
-        for title in titles.values_list("title", flat=True).iterator():
-            for word in set(_WORD_RE.findall(title.lower())):
-                if 3 <= len(word) <= 40 and not word.isdigit():
-                    counts[word] = counts.get(word, 0) + 1
+        for title in Thread.objects.using(using).listed().values_list("title", flat=True).iterator():
+            for word in _title_words(title):
+                counts[word] = counts.get(word, 0) + 1
         SearchWord.objects.using(using).all().delete()
         SearchWord.objects.using(using).bulk_create(
             [SearchWord(word=word, threads=n) for word, n in counts.items()], batch_size=2000
@@ -334,13 +348,23 @@ def rebuild_search_words(*, using: str = "default") -> int:
 def add_search_words(*, title: str) -> None:
     """Add a listed thread's title words to the vocabulary at once (beat's rebuild fixes the
     counts later)."""
-    words = {w for w in _WORD_RE.findall(title.lower()) if 3 <= len(w) <= 40 and not w.isdigit()}
+    words = _title_words(title)
     if words:
         SearchWord.objects.bulk_create([SearchWord(word=w) for w in words], ignore_conflicts=True)
 
 
+def _is_vocabulary_word(word: str) -> bool:
+    """Whether a word of a title belongs in the vocabulary (rebuild_search_words says the same
+    in SQL on PostgreSQL)."""
+    return WORD_MIN_LENGTH <= len(word) <= WORD_MAX_LENGTH and not word.isdigit()
+
+
+def _title_words(title: str) -> set[str]:
+    return {word for word in _WORD_RE.findall(title.lower()) if _is_vocabulary_word(word)}
+
+
 def _on_question_changed(sender, thread, **kwargs) -> None:
-    if not (thread.is_private or thread.is_deleted or thread.is_hidden):
+    if thread.is_listed:
         add_search_words(title=thread.title)
 
 

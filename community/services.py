@@ -304,8 +304,8 @@ def edit_answer(*, user, answer: Answer, body: str) -> Answer:
     answer.masked_findings = list(masked.findings)
     if body == answer.body:
         return answer
-    before = set(mentions.find_usernames(answer.body))
     mentioned = mentions.mentioned_members(body)
+    new_mentions = mentions.newly_mentioned(mentioned, before=answer.body)
     body_html = mentions.render_post(body, mentioned, render)
     _check_posting_rate(user=user, kind="edit", body_html=body_html, previous_html=answer.body_html)
     Revision.objects.create(answer=answer, body=answer.body, edited_by=user)
@@ -315,9 +315,7 @@ def edit_answer(*, user, answer: Answer, body: str) -> Answer:
     answer.save(update_fields=["body", "body_html", "edited_at"])
     _attach_images(user=user, html=body_html, thread=thread, answer=answer)
     _bump_thread(thread)
-    events.answer_edited.send(
-        sender=Answer, answer=answer, mentioned=[m for m in mentioned if m.username not in before]
-    )
+    events.answer_edited.send(sender=Answer, answer=answer, mentioned=new_mentions)
     return answer
 
 
@@ -627,16 +625,14 @@ def edit_comment(*, user, comment: Comment, body: str) -> Comment:
     comment.masked_findings = list(masked.findings)
     if body == comment.body:
         return comment
-    before = set(mentions.find_usernames(comment.body))
     mentioned = mentions.mentioned_members(body)
+    new_mentions = mentions.newly_mentioned(mentioned, before=comment.body)
     body_html = mentions.render_comment(body, mentioned)
     _check_posting_rate(user=user, kind="edit", body_html=body_html, previous_html=comment.body_html)
     Comment.objects.filter(pk=comment.pk).update(body=body, body_html=body_html, edited_at=timezone.now())
     comment.refresh_from_db(fields=["body", "body_html", "edited_at"])
     _bump_thread(thread)
-    events.comment_edited.send(
-        sender=Comment, comment=comment, mentioned=[m for m in mentioned if m.username not in before]
-    )
+    events.comment_edited.send(sender=Comment, comment=comment, mentioned=new_mentions)
     return comment
 
 

@@ -1,8 +1,8 @@
 from django.contrib import admin
 
 from django import forms
-from django.db import models
 
+from config.admin import HttpsURLsMixin, NoEditAdmin, https_formfield
 from escalation.models import (
     Channel,
     ChatMessage,
@@ -36,18 +36,12 @@ class EscalationPolicyAdmin(admin.ModelAdmin):
         return obj is None or not obj.is_default
 
 
-def _https_by_default(db_field, **kwargs):
-    if isinstance(db_field, models.URLField):
-        kwargs.setdefault("assume_scheme", "https")
-    return db_field.formfield(**kwargs)
-
-
 class ChannelForm(forms.ModelForm):
     class Meta:
         model = Channel
         fields = "__all__"
         widgets = {"api_token": forms.PasswordInput(render_value=True)}
-        formfield_callback = _https_by_default
+        formfield_callback = https_formfield
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -67,7 +61,7 @@ class ChannelForm(forms.ModelForm):
 
 
 @admin.register(Channel)
-class ChannelAdmin(admin.ModelAdmin):
+class ChannelAdmin(HttpsURLsMixin, admin.ModelAdmin):
     """Channels staff redirect tickets to. A helpdesk channel (Zendesk or a JSON webhook) also
     creates a ticket in that helpdesk (escalation.helpdesk); only admins set its address."""
 
@@ -81,14 +75,9 @@ class ChannelAdmin(admin.ModelAdmin):
                                               "redirect to this channel."}),
     ]
 
-    def formfield_for_dbfield(self, db_field, request, **kwargs):
-        if db_field.name in ("link", "api_url"):
-            kwargs["assume_scheme"] = "https"
-        return super().formfield_for_dbfield(db_field, request, **kwargs)
-
 
 @admin.register(StaffChatWebhook)
-class StaffChatWebhookAdmin(admin.ModelAdmin):
+class StaffChatWebhookAdmin(HttpsURLsMixin, admin.ModelAdmin):
     """Slack or Microsoft Teams incoming webhooks that hear of new and overdue tickets."""
 
     list_display = ["name", "kind", "notify_new", "notify_overdue", "is_active"]
@@ -102,41 +91,19 @@ class StaffChatWebhookAdmin(admin.ModelAdmin):
             chat.queue_test_message(hook=hook)
         self.message_user(request, f"Queued a test message to {queryset.count()} chat(s); see Chat messages.")
 
-    def formfield_for_dbfield(self, db_field, request, **kwargs):
-        if db_field.name == "url":
-            kwargs["assume_scheme"] = "https"
-        return super().formfield_for_dbfield(db_field, request, **kwargs)
-
 
 @admin.register(HelpdeskHandoff)
-class HelpdeskHandoffAdmin(admin.ModelAdmin):
+class HelpdeskHandoffAdmin(HttpsURLsMixin, NoEditAdmin):
     list_display = ["ticket", "channel", "status", "remote_id", "remote_status", "attempts", "synced_at"]
     list_filter = ["status", "channel"]
     list_select_related = ["ticket", "channel"]
 
-    def formfield_for_dbfield(self, db_field, request, **kwargs):
-        if isinstance(db_field, models.URLField):
-            kwargs["assume_scheme"] = "https"
-        return super().formfield_for_dbfield(db_field, request, **kwargs)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(ChatMessage)
-class ChatMessageAdmin(admin.ModelAdmin):
+class ChatMessageAdmin(NoEditAdmin):
     list_display = ["created_at", "hook", "status", "attempts", "response_status", "error"]
     list_filter = ["status", "hook"]
     list_select_related = ["hook"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class TicketEventInline(admin.TabularInline):
@@ -160,7 +127,7 @@ class TicketNoteInline(admin.TabularInline):
 
 
 @admin.register(Ticket)
-class TicketAdmin(admin.ModelAdmin):
+class TicketAdmin(NoEditAdmin):
     """Read-only: staff work tickets on /staff/, where every change is a service call."""
 
     list_display = ["pk", "thread", "reason", "status", "assignee", "due_at", "created_at"]
@@ -169,21 +136,9 @@ class TicketAdmin(admin.ModelAdmin):
     search_fields = ["thread__title"]
     inlines = [TicketNoteInline, TicketEventInline]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Deadline)
-class DeadlineAdmin(admin.ModelAdmin):
+class DeadlineAdmin(NoEditAdmin):
     list_display = ["thread", "kind", "due_at", "status", "done_at"]
     list_filter = ["kind", "status"]
     list_select_related = ["thread"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

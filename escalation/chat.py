@@ -11,16 +11,16 @@ A private thread is named by its ticket number only: a chat channel is not the s
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import requests
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
+from config import retries
 from config.tasks import enqueue_on_commit, task_named
 from escalation.models import ChatMessage, StaffChatWebhook, Ticket
 
@@ -28,7 +28,6 @@ logger = logging.getLogger(__name__)
 
 HOOKS_CACHE_KEY = "escalation:chat-hooks"
 BACKOFF = (60, 5 * 60, 15 * 60, 60 * 60)
-LEASE = timedelta(minutes=2)
 LISTED = 10  # tickets named in one message; the rest are counted
 # The task that sends one message, queued by name: escalation.tasks calls into this module, so
 # importing it would make an import cycle (config.tasks.task_named).
@@ -134,12 +133,8 @@ def body_for(hook: StaffChatWebhook, text: str) -> dict:
 def send_message(*, message_id: int, now: datetime | None = None) -> ChatMessage | None:
     """One attempt at a due pending message, under a lease, outside any transaction."""
     now = now or timezone.now()
-    with transaction.atomic():
-        message = (ChatMessage.objects.select_for_update(skip_locked=True)
-                   .filter(pk=message_id, status=ChatMessage.Status.PENDING, next_attempt_at__lte=now).first())
-        if message is None:
-            return None
-        ChatMessage.objects.filter(pk=message.pk).update(next_attempt_at=now + LEASE, attempts=F("attempts") + 1)
+    if not retries.lease_attempt(ChatMessage, message_id, pending=ChatMessage.Status.PENDING, now=now):
+        return None
     message = ChatMessage.objects.select_related("hook").get(pk=message_id)
     seconds = settings.WEBHOOK_TIMEOUT_SECONDS
     try:
@@ -149,10 +144,11 @@ def send_message(*, message_id: int, now: datetime | None = None) -> ChatMessage
     except requests.RequestException as exc:
         status, error = None, f"{type(exc).__name__}: {exc}"[:300]
     changes: dict = {"response_status": status, "error": error}
+    retry_at = retries.retry_at(BACKOFF, attempts=message.attempts, now=now) if error else None
     if not error:
         changes["status"] = ChatMessage.Status.SENT
-    elif message.attempts <= len(BACKOFF):
-        changes["next_attempt_at"] = now + timedelta(seconds=BACKOFF[message.attempts - 1])
+    elif retry_at is not None:
+        changes["next_attempt_at"] = retry_at
     else:
         changes["status"] = ChatMessage.Status.FAILED
     ChatMessage.objects.filter(pk=message.pk).update(**changes)

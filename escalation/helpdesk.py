@@ -27,16 +27,16 @@ from urllib.parse import quote
 import requests
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 
+from config import retries
 from config.tasks import enqueue_on_commit, task_named
 from escalation.models import Channel, HelpdeskHandoff, Ticket, TicketEvent
 
 logger = logging.getLogger(__name__)
 
 BACKOFF = (60, 5 * 60, 15 * 60, 60 * 60, 3 * 60 * 60, 6 * 60 * 60, 12 * 60 * 60)
-LEASE = timedelta(minutes=2)
 STATUS_REFRESH = timedelta(minutes=5)
 BATCH = 50
 # The task that creates the remote ticket, queued by name: escalation.tasks calls into this
@@ -195,15 +195,8 @@ def start_handoff(*, ticket: Ticket, channel: Channel, now: datetime | None = No
 
 
 def _claim(handoff_id: int, now: datetime) -> HelpdeskHandoff | None:
-    with transaction.atomic():
-        handoff = (
-            HelpdeskHandoff.objects.select_for_update(skip_locked=True)
-            .filter(pk=handoff_id, status=HelpdeskHandoff.Status.PENDING, next_attempt_at__lte=now)
-            .first()
-        )
-        if handoff is None:
-            return None
-        HelpdeskHandoff.objects.filter(pk=handoff.pk).update(next_attempt_at=now + LEASE, attempts=F("attempts") + 1)
+    if not retries.lease_attempt(HelpdeskHandoff, handoff_id, pending=HelpdeskHandoff.Status.PENDING, now=now):
+        return None
     return HelpdeskHandoff.objects.select_related("channel", "ticket__thread__author").get(pk=handoff_id)
 
 
@@ -237,10 +230,10 @@ def push_handoff(*, handoff_id: int, now: datetime | None = None) -> HelpdeskHan
 
 
 def _failed(handoff: HelpdeskHandoff, *, now: datetime, error: str) -> HelpdeskHandoff:
-    attempt = handoff.attempts
     changes: dict = {"last_error": error[:300]}
-    if attempt <= len(BACKOFF):
-        changes["next_attempt_at"] = now + timedelta(seconds=BACKOFF[attempt - 1])
+    retry_at = retries.retry_at(BACKOFF, attempts=handoff.attempts, now=now)
+    if retry_at is not None:
+        changes["next_attempt_at"] = retry_at
     else:
         changes["status"] = HelpdeskHandoff.Status.FAILED
     with transaction.atomic():

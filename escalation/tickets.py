@@ -157,6 +157,34 @@ def _locked_ticket(ticket_id: int) -> Ticket:
     return Ticket.objects.select_for_update().get(pk=ticket_id)
 
 
+def _check_active(ticket: Ticket) -> None:
+    """Staff act on an active ticket only; a closed one is reopened first."""
+    if not ticket.is_active:
+        raise TicketActionError(f"This ticket is {ticket.get_status_display().lower()}; reopen it first.")
+
+
+def _give_to(ticket: Ticket, owner, *, now: datetime) -> None:
+    """Make ``owner`` the owner of the active ticket whose row the caller holds: an open
+    ticket becomes claimed."""
+    ticket.assignee = owner
+    ticket.claimed_at = now
+    if ticket.status == Ticket.Status.OPEN:
+        ticket.status = Ticket.Status.CLAIMED
+    ticket.save(update_fields=["assignee", "claimed_at", "status"])
+
+
+def _close(ticket: Ticket, status: str, *, outcome: str, staff, now: datetime, also: tuple | list = ()) -> None:
+    """Close the ticket whose row the caller holds as ``status`` with ``outcome``; staff who
+    close a ticket nobody owned become its owner. Saves those fields and the ones named in
+    ``also`` that the caller set."""
+    ticket.status = status
+    ticket.outcome = outcome
+    ticket.resolved_at = now
+    if ticket.assignee_id is None:
+        ticket.assignee, ticket.claimed_at = staff, now
+    ticket.save(update_fields=["status", "outcome", "resolved_at", "assignee", "claimed_at", *also])
+
+
 def claim_ticket(*, ticket_id: int, staff, now: datetime | None = None) -> Ticket:
     """Make ``staff`` the ticket's owner. Locks the ticket row first, so of two staff
     clicking at once one wins and the other gets TicketAlreadyClaimed naming the owner.
@@ -165,17 +193,12 @@ def claim_ticket(*, ticket_id: int, staff, now: datetime | None = None) -> Ticke
     now = now or timezone.now()
     with transaction.atomic():
         ticket = _locked_ticket(ticket_id)
-        if not ticket.is_active:
-            raise TicketActionError(f"This ticket is {ticket.get_status_display().lower()}; reopen it first.")
+        _check_active(ticket)
         if ticket.assignee_id == staff.pk:
             return ticket
         if ticket.assignee_id is not None:
             raise TicketAlreadyClaimed(ticket)
-        ticket.assignee = staff
-        ticket.claimed_at = now
-        if ticket.status == Ticket.Status.OPEN:
-            ticket.status = Ticket.Status.CLAIMED
-        ticket.save(update_fields=["assignee", "claimed_at", "status"])
+        _give_to(ticket, staff, now=now)
         record_event(ticket, TicketEvent.Action.CLAIMED, actor=staff, now=now)
         events.ticket_claimed.send(sender=Ticket, ticket=ticket, staff=staff)
     return ticket
@@ -218,8 +241,7 @@ def answer_ticket(*, ticket_id: int, staff, body: str, then: str = "wait", macro
     # Not locking the ticket first: post_answer locks the thread and its receiver then locks
     # the ticket, the same order community's other events use.
     ticket = Ticket.objects.select_related("thread").get(pk=ticket_id)
-    if not ticket.is_active:
-        raise TicketActionError(f"This ticket is {ticket.get_status_display().lower()}; reopen it first.")
+    _check_active(ticket)
     with transaction.atomic():
         answer = post_answer(author=staff, thread=ticket.thread, body=body)
         if then == "resolve":
@@ -237,19 +259,13 @@ def redirect_ticket(*, ticket_id: int, staff, channel: Channel, now: datetime | 
     now = now or timezone.now()
     with transaction.atomic():
         ticket = _locked_ticket(ticket_id)
-        if not ticket.is_active:
-            raise TicketActionError(f"This ticket is {ticket.get_status_display().lower()}; reopen it first.")
+        _check_active(ticket)
         previous_status = ticket.status
-        ticket.status = Ticket.Status.REDIRECTED
-        ticket.outcome = Ticket.Outcome.REDIRECTED
         ticket.channel = channel
-        ticket.resolved_at = now
-        if ticket.assignee_id is None:
-            ticket.assignee, ticket.claimed_at = staff, now
         if ticket.first_response_at is None:
             ticket.first_response_at = now
-        ticket.save(update_fields=["status", "outcome", "channel", "resolved_at", "assignee", "claimed_at",
-                                   "first_response_at"])
+        _close(ticket, Ticket.Status.REDIRECTED, outcome=Ticket.Outcome.REDIRECTED, staff=staff, now=now,
+               also=["channel", "first_response_at"])
         record_event(ticket, TicketEvent.Action.REDIRECTED, actor=staff, detail=channel.name, now=now)
         if channel.is_helpdesk:
             # The remote ticket is created by a worker after commit (escalation.helpdesk).
@@ -279,12 +295,7 @@ def resolve_ticket(
         if not ticket.is_active:
             raise TicketActionError(f"This ticket is already {ticket.get_status_display().lower()}.")
         previous_status = ticket.status
-        ticket.status = Ticket.Status.RESOLVED
-        ticket.outcome = outcome
-        ticket.resolved_at = now
-        if ticket.assignee_id is None:
-            ticket.assignee, ticket.claimed_at = staff, now
-        ticket.save(update_fields=["status", "outcome", "resolved_at", "assignee", "claimed_at"])
+        _close(ticket, Ticket.Status.RESOLVED, outcome=outcome, staff=staff, now=now)
         record_event(ticket, TicketEvent.Action.RESOLVED, actor=staff, detail=Ticket.Outcome(outcome).label, now=now)
         events.ticket_status_changed.send(sender=Ticket, ticket=ticket, previous_status=previous_status, actor=staff)
     return ticket
@@ -329,15 +340,10 @@ def assign_ticket(*, ticket_id: int, staff, assignee, now: datetime | None = Non
     now = now or timezone.now()
     with transaction.atomic():
         ticket = _locked_ticket(ticket_id)
-        if not ticket.is_active:
-            raise TicketActionError(f"This ticket is {ticket.get_status_display().lower()}; reopen it first.")
+        _check_active(ticket)
         if ticket.assignee_id == assignee.pk:
             return ticket
-        ticket.assignee = assignee
-        ticket.claimed_at = now
-        if ticket.status == Ticket.Status.OPEN:
-            ticket.status = Ticket.Status.CLAIMED
-        ticket.save(update_fields=["assignee", "claimed_at", "status"])
+        _give_to(ticket, assignee, now=now)
         record_event(ticket, TicketEvent.Action.ASSIGNED, actor=staff, detail=f"to {assignee.name}", now=now)
     return ticket
 

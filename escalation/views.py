@@ -202,17 +202,23 @@ def redirect_to_channel(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_ticket(request, ticket, status=400, redirect_form=form)
 
 
+def _ticket_action(request: HttpRequest, ticket: Ticket, call, success: str) -> HttpResponse:
+    """Run a ticket button's one service call: a refusal is told as an error, success as
+    ``success``, and the page goes back to the ticket either way."""
+    try:
+        call()
+    except tickets.TicketActionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, success)
+    return redirect(ticket)
+
+
 def _simple_action(service, success: str):
     @require_POST
     def view(request: HttpRequest, pk: int) -> HttpResponse:
         ticket = _get_ticket(request, pk)
-        try:
-            service(ticket_id=ticket.pk, staff=request.user)
-        except tickets.TicketActionError as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(request, success)
-        return redirect(ticket)
+        return _ticket_action(request, ticket, lambda: service(ticket_id=ticket.pk, staff=request.user), success)
 
     return view
 
@@ -223,13 +229,11 @@ def resolve(request: HttpRequest, pk: int) -> HttpResponse:
     form = ResolveForm(request.POST)
     if not form.is_valid():
         return _render_ticket(request, ticket, status=400, resolve_form=form)
-    try:
-        tickets.resolve_ticket(ticket_id=ticket.pk, staff=request.user, outcome=form.cleaned_data["outcome"])
-    except tickets.TicketActionError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, f"Ticket resolved: {Ticket.Outcome(form.cleaned_data['outcome']).label.lower()}.")
-    return redirect(ticket)
+    outcome = form.cleaned_data["outcome"]
+    return _ticket_action(
+        request, ticket, lambda: tickets.resolve_ticket(ticket_id=ticket.pk, staff=request.user, outcome=outcome),
+        f"Ticket resolved: {Ticket.Outcome(outcome).label.lower()}.",
+    )
 
 
 @require_POST

@@ -4,6 +4,7 @@ sessions and the ledger goes through experts.services from the /staff/experts/ p
 
 from django.contrib import admin
 
+from config.admin import HttpsURLsMixin, ReadOnlyAdmin
 from experts.models import (
     CategoryProgramme,
     Claim,
@@ -56,17 +57,6 @@ class ServiceAdmin(admin.ModelAdmin):
     list_select_related = ["category"]
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Expert)
 class ExpertAdmin(ReadOnlyAdmin):
     list_display = ["user", "status", "quality_score", "quality_tasks", "balance", "currency", "applied_at"]
@@ -90,15 +80,10 @@ class ClaimAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Session)
-class SessionAdmin(ReadOnlyAdmin):
+class SessionAdmin(HttpsURLsMixin, ReadOnlyAdmin):
     list_display = ["pk", "service", "customer", "expert", "mode", "status", "created_at"]
     list_filter = ["status", "mode"]
     list_select_related = ["service", "customer", "expert__user"]
-
-    def formfield_for_dbfield(self, db_field, request, **kwargs):
-        if db_field.name == "meeting_link":
-            kwargs["assume_scheme"] = "https"
-        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
 @admin.register(PayoutEntry)

@@ -6,12 +6,13 @@ from __future__ import annotations
 from django.http import Http404
 
 
-def _member(user) -> bool:
+def is_member(user) -> bool:
+    """Signed in with an account that is not deactivated."""
     return user is not None and user.is_authenticated and user.is_active
 
 
 def is_staff(user) -> bool:
-    return _member(user) and user.is_staff
+    return is_member(user) and user.is_staff
 
 
 def check_staff(user) -> None:
@@ -21,7 +22,7 @@ def check_staff(user) -> None:
 
 def expert_of(user):
     """The member's Expert row or None (one query; cached on the user object for a request)."""
-    if not _member(user):
+    if not is_member(user):
         return None
     if not hasattr(user, "_expert_cache"):
         from experts.models import Expert
@@ -38,7 +39,7 @@ def is_active_expert(user) -> bool:
 def can_see_address(user, session) -> bool:
     """A session's address: the customer, the expert who accepted it, and staff. Nobody else,
     not another expert who could take the request, not another customer."""
-    if not _member(user):
+    if not is_member(user):
         return False
     if user.is_staff or session.customer_id == user.pk:
         return True
@@ -46,8 +47,8 @@ def can_see_address(user, session) -> bool:
 
 
 def is_session_customer(user, session) -> bool:
-    return _member(user) and session.customer_id == user.pk
+    return is_member(user) and session.customer_id == user.pk
 
 
 def is_session_expert(user, session) -> bool:
-    return _member(user) and session.expert_id is not None and session.expert.user_id == user.pk
+    return is_member(user) and session.expert_id is not None and session.expert.user_id == user.pk

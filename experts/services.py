@@ -30,7 +30,7 @@ from community import privacy
 from community.models import Answer, Thread
 from config.tasks import enqueue_on_commit, task_named
 from escalation.models import Ticket, TicketEvent
-from experts import events, quality
+from experts import events, permissions, quality
 from experts.selectors import ledger_balance_q, payable_earnings
 from experts.models import (
     CategoryProgramme,
@@ -85,7 +85,7 @@ def clean_text(
 
 
 def _member(user) -> None:
-    if user is None or not user.is_authenticated or not user.is_active:
+    if not permissions.is_member(user):
         raise PermissionDenied("Sign in first.")
 
 
@@ -98,7 +98,7 @@ def _active_expert(user) -> Expert:
 
 
 def _staff(user) -> None:
-    if user is None or not user.is_authenticated or not user.is_active or not user.is_staff:
+    if not permissions.is_staff(user):
         raise PermissionDenied("Staff only.")
 
 
@@ -172,37 +172,35 @@ def _locked_expertise(expertise_id: int) -> tuple[Expert, Expertise]:
     return expert, expertise
 
 
-def approve_expertise(*, staff, expertise_id: int) -> Expertise:
-    """Staff approve an expert for one category. Locks the expert, then the expertise row."""
-    _staff(staff)
+def _decide_expertise(*, staff, expertise_id: int, status: str, reason: str) -> Expertise:
+    """Record staff's decision on one category and settle the expert's status from all of
+    them. Locks the expert, then the expertise row."""
     now = timezone.now()
     with transaction.atomic():
         expert, expertise = _locked_expertise(expertise_id)
         Expertise.objects.filter(pk=expertise.pk).update(
-            status=Expertise.Status.APPROVED, reason="", decided_by=staff, decided_at=now
+            status=status, reason=reason, decided_by=staff, decided_at=now
         )
         _settle_application(expert, now=now)
         expertise.refresh_from_db()
         events.expertise_decided.send(sender=Expert, expert=expert, expertise=expertise, actor=staff)
         _bump_badges()
     return expertise
+
+
+def approve_expertise(*, staff, expertise_id: int) -> Expertise:
+    """Staff approve an expert for one category."""
+    _staff(staff)
+    return _decide_expertise(staff=staff, expertise_id=expertise_id, status=Expertise.Status.APPROVED, reason="")
 
 
 def reject_expertise(*, staff, expertise_id: int, reason: str) -> Expertise:
     """Staff reject an expert for one category, with a reason the member is told."""
     _staff(staff)
     reason = clean_text(reason, label="reason", max_length=300)
-    now = timezone.now()
-    with transaction.atomic():
-        expert, expertise = _locked_expertise(expertise_id)
-        Expertise.objects.filter(pk=expertise.pk).update(
-            status=Expertise.Status.REJECTED, reason=reason, decided_by=staff, decided_at=now
-        )
-        _settle_application(expert, now=now)
-        expertise.refresh_from_db()
-        events.expertise_decided.send(sender=Expert, expert=expert, expertise=expertise, actor=staff)
-        _bump_badges()
-    return expertise
+    return _decide_expertise(
+        staff=staff, expertise_id=expertise_id, status=Expertise.Status.REJECTED, reason=reason
+    )
 
 
 def suspend_expert(*, expert_id: int, by=None, reason: str, now: datetime | None = None) -> Expert:
@@ -729,6 +727,10 @@ def accept_session(*, user, session_id: int, proposed_start: datetime, meeting_l
 
 
 def _session_step(*, user, session_id: int, who: str, allowed: tuple, changes, event: str, error: str) -> Session:
+    """Move a session one step on: only ``who`` ("customer", or "expert": the accepting expert,
+    still active) may, only from an ``allowed`` status. Locks the session row."""
+    if who == "expert":
+        _active_expert(user)
     with transaction.atomic():
         session = _locked_session(session_id)
         if who == "customer" and session.customer_id != user.pk:
@@ -754,7 +756,6 @@ def confirm_session(*, user, session_id: int, now: datetime | None = None) -> Se
 
 def check_in_session(*, user, session_id: int, now: datetime | None = None) -> Session:
     now = now or timezone.now()
-    _active_expert(user)
     return _session_step(
         user=user, session_id=session_id, who="expert", allowed=(Session.Status.CONFIRMED,),
         changes=lambda s: {"status": Session.Status.IN_PROGRESS, "checked_in_at": now}, event="checked_in",
@@ -764,7 +765,6 @@ def check_in_session(*, user, session_id: int, now: datetime | None = None) -> S
 
 def check_out_session(*, user, session_id: int, now: datetime | None = None) -> Session:
     now = now or timezone.now()
-    _active_expert(user)
     return _session_step(
         user=user, session_id=session_id, who="expert", allowed=(Session.Status.IN_PROGRESS,),
         changes=lambda s: {"status": Session.Status.DONE, "checked_out_at": now}, event="checked_out",

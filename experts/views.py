@@ -7,7 +7,9 @@ re-renders the page with the message and what the person typed (status 400/409),
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from functools import wraps
+from typing import TypeVar
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
@@ -33,6 +35,8 @@ from experts.forms import (
     SignOffForm,
 )
 from experts.models import Claim, Expert, Expertise, ExpertSettings, Offer, PayoutBatch, Service, Session
+
+T = TypeVar("T")
 
 
 def member_required(view):
@@ -70,6 +74,41 @@ def _tell_masked(request: HttpRequest, obj, *, where: str) -> None:
         messages.warning(request, privacy.explain(findings, where=where))
 
 
+def _act(request: HttpRequest, call: Callable[[], T], *, success: str | Callable[[T], str]) -> T | None:
+    """Run a button's one service call. A refusal is told as an error message and gives None;
+    otherwise ``success`` (or ``success(result)``) is told and the result returned. The caller
+    redirects either way."""
+    try:
+        result = call()
+    except REFUSED as exc:
+        messages.error(request, " ".join(_errors(exc)))
+        return None
+    messages.success(request, success(result) if callable(success) else success)
+    return result
+
+
+def _submit(
+    request: HttpRequest, form, call: Callable[[dict], T], *, success: str, field: str | None = None,
+    masked: str = "",
+) -> T | None:
+    """Run a form's one service call with its cleaned data. Gives None for an invalid form or a
+    refusal, whose messages become errors of the form (on ``field``, else the whole form), so
+    the caller shows the page again with them and what the person typed. On success it tells
+    what the account-data scanner masked (when ``masked`` names the text) and ``success``."""
+    if not form.is_valid():
+        return None
+    try:
+        result = call(form.cleaned_data)
+    except REFUSED as exc:
+        for message in _errors(exc):
+            form.add_error(field, message)
+        return None
+    if masked:
+        _tell_masked(request, result, where=masked)
+    messages.success(request, success)
+    return result
+
+
 # --- Public: the programme and booking -----------------------------------------------------------
 
 
@@ -87,20 +126,19 @@ def apply(request: HttpRequest) -> HttpResponse:
     expert = permissions.expert_of(request.user)
     if request.method == "POST":
         form = ApplyForm(request.POST)
-        if form.is_valid():
-            try:
-                expert = services.apply_as_expert(
-                    user=request.user, categories=form.cleaned_data["categories"],
-                    motivation=form.cleaned_data["motivation"], availability=form.cleaned_data["availability"],
-                    service_areas=form.cleaned_data["service_areas"],
-                )
-            except REFUSED as exc:
-                for message in _errors(exc):
-                    form.add_error(None, message)
-            else:
-                _tell_masked(request, expert, where="application")
-                messages.success(request, "Thank you! Staff will review your application and tell you.")
-                return redirect("experts:dashboard")
+
+        def apply_(data):
+            return services.apply_as_expert(
+                user=request.user, categories=data["categories"], motivation=data["motivation"],
+                availability=data["availability"], service_areas=data["service_areas"],
+            )
+
+        applied = _submit(
+            request, form, apply_, masked="application",
+            success="Thank you! Staff will review your application and tell you.",
+        )
+        if applied is not None:
+            return redirect("experts:dashboard")
         return render(request, "experts/apply.html", {"form": form, "expert": expert}, status=400)
     initial = {}
     if expert is not None:
@@ -147,15 +185,13 @@ def claim(request: HttpRequest, pk: int) -> HttpResponse:
     offer = get_object_or_404(Offer.objects.select_related("thread"), pk=pk)
     if not Thread.objects.visible_to(request.user).filter(pk=offer.thread_id).exists():
         raise Http404("No such offer.")
-    try:
-        claimed = services.claim_offer(user=request.user, offer_id=offer.pk)
-    except REFUSED as exc:
-        messages.error(request, " ".join(_errors(exc)))
-        return redirect("experts:dashboard")
-    messages.success(
-        request, f"It's yours until {timezone.localtime(claimed.hold_until):%H:%M}. Answer in the thread: "
-        "your answer is labelled as a paid expert answer.",
+    claimed = _act(
+        request, lambda: services.claim_offer(user=request.user, offer_id=offer.pk),
+        success=lambda claimed: f"It's yours until {timezone.localtime(claimed.hold_until):%H:%M}. Answer in the "
+        "thread: your answer is labelled as a paid expert answer.",
     )
+    if claimed is None:
+        return redirect("experts:dashboard")
     return redirect(offer.thread.get_absolute_url() + "#answer-form")
 
 
@@ -163,12 +199,10 @@ def claim(request: HttpRequest, pk: int) -> HttpResponse:
 @member_required
 def release(request: HttpRequest, pk: int) -> HttpResponse:
     claim_ = get_object_or_404(Claim.objects.select_related("offer__thread"), pk=pk, expert__user=request.user)
-    try:
-        services.release_claim(user=request.user, claim_id=claim_.pk)
-    except REFUSED as exc:
-        messages.error(request, " ".join(_errors(exc)))
-    else:
-        messages.success(request, "You gave the question back; other experts can claim it.")
+    _act(
+        request, lambda: services.release_claim(user=request.user, claim_id=claim_.pk),
+        success="You gave the question back; other experts can claim it.",
+    )
     return redirect("experts:dashboard")
 
 
@@ -181,12 +215,13 @@ def rate_answer(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "Choose a rating from 1 to 5.")
         return redirect(thread.get_absolute_url())
-    try:
-        services.rate_paid_answer(user=request.user, claim_id=claim_.pk, rating=form.cleaned_data["rating"])
-    except REFUSED as exc:
-        messages.error(request, " ".join(_errors(exc)))
-    else:
-        messages.success(request, "Thank you for rating the expert's help.")
+    _act(
+        request,
+        lambda: services.rate_paid_answer(
+            user=request.user, claim_id=claim_.pk, rating=form.cleaned_data["rating"]
+        ),
+        success="Thank you for rating the expert's help.",
+    )
     return redirect(thread.get_absolute_url())
 
 
@@ -198,24 +233,23 @@ def rate_answer(request: HttpRequest, pk: int) -> HttpResponse:
 def book(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = SessionRequestForm(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
+
+        def request_(data):
             thread = None
             if data.get("thread"):
                 thread = Thread.objects.visible_to(request.user).filter(pk=data["thread"]).first()
-            try:
-                session = services.request_session(
-                    customer=request.user, service=data["service"], mode=data["mode"],
-                    service_area=data["service_area"], address=data["address"],
-                    preferred_times=data["preferred_times"], details=data["details"], thread=thread,
-                )
-            except REFUSED as exc:
-                for message in _errors(exc):
-                    form.add_error(None, message)
-            else:
-                _tell_masked(request, session, where="request")
-                messages.success(request, "Your request is with our experts; you'll hear when one accepts it.")
-                return redirect(session)
+            return services.request_session(
+                customer=request.user, service=data["service"], mode=data["mode"],
+                service_area=data["service_area"], address=data["address"],
+                preferred_times=data["preferred_times"], details=data["details"], thread=thread,
+            )
+
+        session = _submit(
+            request, form, request_, masked="request",
+            success="Your request is with our experts; you'll hear when one accepts it.",
+        )
+        if session is not None:
+            return redirect(session)
         return render(request, "experts/book.html", {"form": form}, status=400)
     initial = {}
     service = Service.objects.filter(is_active=True, pk=_int(request.GET.get("service"))).first()
@@ -278,85 +312,55 @@ def my_sessions(request: HttpRequest) -> HttpResponse:
     return render(request, "experts/sessions.html", {"sessions": selectors.sessions_of_customer(request.user)})
 
 
-@require_POST
-@member_required
-def accept_session(request: HttpRequest, pk: int) -> HttpResponse:
-    session = _session_for(request, pk)
-    form = AcceptSessionForm(request.POST)
-    if form.is_valid():
-        try:
-            services.accept_session(
-                user=request.user, session_id=session.pk, proposed_start=form.cleaned_data["proposed_start"],
-                meeting_link=form.cleaned_data["meeting_link"],
-            )
-        except REFUSED as exc:
-            for message in _errors(exc):
-                form.add_error(None, message)
-        else:
-            messages.success(request, "You accepted the session; the customer will confirm the time.")
-            return redirect(session)
-    return _render_session(request, _session_for(request, pk), status=400, accept_form=form)
-
-
 def _session_action(service, success: str):
+    """A session button without a form: the service step, a message, back to the session."""
+
     @require_POST
     @member_required
     def view(request: HttpRequest, pk: int) -> HttpResponse:
         session = _session_for(request, pk)
-        try:
-            service(user=request.user, session_id=session.pk)
-        except REFUSED as exc:
-            messages.error(request, " ".join(_errors(exc)))
-        else:
-            messages.success(request, success)
+        _act(request, lambda: service(user=request.user, session_id=session.pk), success=success)
         return redirect(session)
 
     return view
 
 
+def _session_form_action(service, form_class, form_name: str, *, success: str, masked: str = ""):
+    """A session step with a form (``form_class``'s fields are the service's arguments): back to
+    the session once done, else the session page again with the form and its errors (400)."""
+
+    @require_POST
+    @member_required
+    def view(request: HttpRequest, pk: int) -> HttpResponse:
+        session = _session_for(request, pk)
+        form = form_class(request.POST)
+
+        def step(data):
+            return service(user=request.user, session_id=session.pk, **{name: data[name] for name in form.fields})
+
+        if _submit(request, form, step, success=success, masked=masked) is not None:
+            return redirect(session)
+        return _render_session(request, _session_for(request, pk), status=400, **{form_name: form})
+
+    return view
+
+
+accept_session = _session_form_action(
+    services.accept_session, AcceptSessionForm, "accept_form",
+    success="You accepted the session; the customer will confirm the time.",
+)
 confirm_session = _session_action(services.confirm_session, "Time confirmed. The expert will see you then.")
 check_in = _session_action(services.check_in_session, "Checked in. Check out when the session ends.")
 check_out = _session_action(services.check_out_session, "Checked out. The customer will sign the session off.")
+sign_off = _session_form_action(
+    services.sign_off_session, SignOffForm, "sign_off_form", masked="comment",
+    success="Thank you! The session is signed off.",
+)
+dispute = _session_form_action(
+    services.dispute_session, DisputeForm, "dispute_form", masked="dispute",
+    success="Our support team has your dispute and will reply in a private thread.",
+)
 cancel_session = _session_action(services.cancel_session, "Session cancelled.")
-
-
-@require_POST
-@member_required
-def sign_off(request: HttpRequest, pk: int) -> HttpResponse:
-    session = _session_for(request, pk)
-    form = SignOffForm(request.POST)
-    if form.is_valid():
-        try:
-            signed = services.sign_off_session(
-                user=request.user, session_id=session.pk, rating=form.cleaned_data["rating"],
-                comment=form.cleaned_data["comment"],
-            )
-        except REFUSED as exc:
-            for message in _errors(exc):
-                form.add_error(None, message)
-        else:
-            _tell_masked(request, signed, where="comment")
-            messages.success(request, "Thank you! The session is signed off.")
-            return redirect(session)
-    return _render_session(request, _session_for(request, pk), status=400, sign_off_form=form)
-
-
-@require_POST
-@member_required
-def dispute(request: HttpRequest, pk: int) -> HttpResponse:
-    session = _session_for(request, pk)
-    form = DisputeForm(request.POST)
-    if form.is_valid():
-        try:
-            disputed = services.dispute_session(user=request.user, session_id=session.pk, reason=form.cleaned_data["reason"])
-        except REFUSED as exc:
-            for message in _errors(exc):
-                form.add_error(None, message)
-        else:
-            _tell_masked(request, disputed, where="dispute")
-            messages.success(request, "Our support team has your dispute and will reply in a private thread.")
-            return redirect(session)
-    return _render_session(request, _session_for(request, pk), status=400, dispute_form=form)
 
 
 # --- Staff ---------------------------------------------------------------------------------------
@@ -404,8 +408,10 @@ def staff_expert(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required
 def approve_expertise(request: HttpRequest, pk: int) -> HttpResponse:
     expertise = get_object_or_404(Expertise.objects.select_related("category"), pk=pk)
-    services.approve_expertise(staff=request.user, expertise_id=expertise.pk)
-    messages.success(request, f"Approved for {expertise.category.name}.")
+    _act(
+        request, lambda: services.approve_expertise(staff=request.user, expertise_id=expertise.pk),
+        success=f"Approved for {expertise.category.name}.",
+    )
     return redirect("experts:staff_expert", pk=expertise.expert_id)
 
 
@@ -414,15 +420,15 @@ def approve_expertise(request: HttpRequest, pk: int) -> HttpResponse:
 def reject_expertise(request: HttpRequest, pk: int) -> HttpResponse:
     expertise = get_object_or_404(Expertise.objects.select_related("category"), pk=pk)
     form = ReasonForm(request.POST)
-    if form.is_valid():
-        try:
-            services.reject_expertise(staff=request.user, expertise_id=expertise.pk, reason=form.cleaned_data["reason"])
-        except REFUSED as exc:
-            for message in _errors(exc):
-                form.add_error("reason", message)
-        else:
-            messages.success(request, f"Rejected for {expertise.category.name}; the member has been told why.")
-            return redirect("experts:staff_expert", pk=expertise.expert_id)
+    rejected = _submit(
+        request, form,
+        lambda data: services.reject_expertise(
+            staff=request.user, expertise_id=expertise.pk, reason=data["reason"]
+        ),
+        field="reason", success=f"Rejected for {expertise.category.name}; the member has been told why.",
+    )
+    if rejected is not None:
+        return redirect("experts:staff_expert", pk=expertise.expert_id)
     return _staff_expert(request, expertise.expert_id, status=400, reject_form=form, reject_target=expertise.pk)
 
 
@@ -431,15 +437,13 @@ def reject_expertise(request: HttpRequest, pk: int) -> HttpResponse:
 def suspend(request: HttpRequest, pk: int) -> HttpResponse:
     expert = get_object_or_404(Expert, pk=pk)
     form = ReasonForm(request.POST)
-    if form.is_valid():
-        try:
-            services.suspend_expert(expert_id=expert.pk, by=request.user, reason=form.cleaned_data["reason"])
-        except REFUSED as exc:
-            for message in _errors(exc):
-                form.add_error("reason", message)
-        else:
-            messages.success(request, "Expert suspended; their open claims went back on offer.")
-            return redirect("experts:staff_expert", pk=expert.pk)
+    suspended = _submit(
+        request, form,
+        lambda data: services.suspend_expert(expert_id=expert.pk, by=request.user, reason=data["reason"]),
+        field="reason", success="Expert suspended; their open claims went back on offer.",
+    )
+    if suspended is not None:
+        return redirect("experts:staff_expert", pk=expert.pk)
     return _staff_expert(request, expert.pk, status=400, suspend_form=form)
 
 
@@ -447,12 +451,10 @@ def suspend(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required
 def reinstate(request: HttpRequest, pk: int) -> HttpResponse:
     expert = get_object_or_404(Expert, pk=pk)
-    try:
-        services.reinstate_expert(staff=request.user, expert_id=expert.pk)
-    except REFUSED as exc:
-        messages.error(request, " ".join(_errors(exc)))
-    else:
-        messages.success(request, "Expert reinstated.")
+    _act(
+        request, lambda: services.reinstate_expert(staff=request.user, expert_id=expert.pk),
+        success="Expert reinstated.",
+    )
     return redirect("experts:staff_expert", pk=expert.pk)
 
 
@@ -472,18 +474,16 @@ def review_answer(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, " ".join(m for errors in form.errors.values() for m in errors))
         return redirect("experts:staff_offers")
-    try:
-        if form.cleaned_data["decision"] == "pay":
-            services.approve_paid_answer(staff=request.user, claim_id=claim_.pk)
-        else:
-            services.review_paid_answer(
-                staff=request.user, claim_id=claim_.pk, approve=form.cleaned_data["decision"] == "approve",
-                reason=form.cleaned_data["reason"],
-            )
-    except REFUSED as exc:
-        messages.error(request, " ".join(_errors(exc)))
-    else:
-        messages.success(request, "Paid answer reviewed.")
+    data = form.cleaned_data
+
+    def review():
+        if data["decision"] == "pay":
+            return services.approve_paid_answer(staff=request.user, claim_id=claim_.pk)
+        return services.review_paid_answer(
+            staff=request.user, claim_id=claim_.pk, approve=data["decision"] == "approve", reason=data["reason"],
+        )
+
+    _act(request, review, success="Paid answer reviewed.")
     return redirect("experts:staff_offers")
 
 
@@ -496,12 +496,12 @@ def staff_payouts(request: HttpRequest) -> HttpResponse:
 @require_POST
 @staff_required
 def create_batch(request: HttpRequest) -> HttpResponse:
-    try:
-        batch = services.create_payout_batch(staff=request.user)
-    except REFUSED as exc:
-        messages.error(request, " ".join(_errors(exc)))
+    batch = _act(
+        request, lambda: services.create_payout_batch(staff=request.user),
+        success=lambda batch: f"Batch #{batch.pk} approved: {batch.total} {batch.currency}.",
+    )
+    if batch is None:
         return redirect("experts:staff_payouts")
-    messages.success(request, f"Batch #{batch.pk} approved: {batch.total} {batch.currency}.")
     return redirect(batch)
 
 
@@ -523,15 +523,13 @@ def staff_batch(request: HttpRequest, pk: int) -> HttpResponse:
 def mark_paid(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(PayoutBatch, pk=pk)
     form = ReferenceForm(request.POST)
-    if form.is_valid():
-        try:
-            services.mark_batch_paid(staff=request.user, batch_id=batch.pk, reference=form.cleaned_data["reference"])
-        except REFUSED as exc:
-            for message in _errors(exc):
-                form.add_error("reference", message)
-        else:
-            messages.success(request, f"Batch #{batch.pk} marked paid.")
-            return redirect(batch)
+    paid = _submit(
+        request, form,
+        lambda data: services.mark_batch_paid(staff=request.user, batch_id=batch.pk, reference=data["reference"]),
+        field="reference", success=f"Batch #{batch.pk} marked paid.",
+    )
+    if paid is not None:
+        return redirect(batch)
     return _batch_page(request, batch, status=400, form=form)
 
 

@@ -10,6 +10,7 @@ from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils.html import format_html
 
+from config.admin import ReadOnlyAdmin
 from kudos.models import LedgerEntry, PointRule, Rank, RankNotice
 from kudos.ranks import RankInfo, RankTable
 from kudos.selectors import rank_change_preview, rank_table
@@ -121,17 +122,6 @@ class PointRuleAdmin(admin.ModelAdmin):
     readonly_fields = ["action"]
 
     def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
         return False
 
     def has_delete_permission(self, request, obj=None):

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from config.admin import ReadOnlyAdmin
 from reports.models import DailyCategoryStats, ReportSettings
 
 
@@ -16,7 +17,7 @@ class ReportSettingsAdmin(admin.ModelAdmin):
 
 
 @admin.register(DailyCategoryStats)
-class DailyCategoryStatsAdmin(admin.ModelAdmin):
+class DailyCategoryStatsAdmin(ReadOnlyAdmin):
     """Read-only: the rows are derived data, rebuilt with the rebuild_report_stats command."""
 
     list_display = ["day", "category", "asked", "answered_by_community", "solved_by_community",
@@ -24,12 +25,3 @@ class DailyCategoryStatsAdmin(admin.ModelAdmin):
     list_filter = ["category"]
     list_select_related = ["category"]
     date_hierarchy = "day"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
