@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, F, OuterRef, Subquery, Sum, Value
+from django.db.models import F, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -78,17 +78,15 @@ def _latest_credit(*, reason: str, source_key: str) -> LedgerEntry | None:
     reversal = LedgerEntry.objects.filter(reversal_of=OuterRef("pk")).values("cause")[:1]
     return (
         LedgerEntry.objects.filter(reason=reason, source_key=source_key, reversal_of__isnull=True)
-        .annotate(reversal_cause=Subquery(reversal), reversed=Exists(LedgerEntry.objects.filter(reversal_of=OuterRef("pk"))))
+        .annotate(reversal_cause=Subquery(reversal))
         .order_by("-generation")
         .first()
     )
 
 
 def _is_reversed(credit: LedgerEntry) -> bool:
-    annotated = getattr(credit, "reversed", None)
-    if annotated is not None:
-        return annotated
-    return LedgerEntry.objects.filter(reversal_of=credit).exists()
+    # cause is NOT NULL, so a reversal always gives a string: None means none was found.
+    return credit.reversal_cause is not None
 
 
 def _active_credit(*, reason: str, source_key: str) -> LedgerEntry | None:
@@ -131,7 +129,7 @@ def credit_points(
         return None
     latest = _latest_credit(reason=reason, source_key=source_key)
     if latest is not None:
-        if not latest.reversed or latest.reversal_cause == RING_CAUSE:
+        if not _is_reversed(latest) or latest.reversal_cause == RING_CAUSE:
             return None
     generation = latest.generation + 1 if latest is not None else 0
     try:
