@@ -18,10 +18,12 @@ CSRF_COOKIE_SECURE = False
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 
 # BENCH_CACHE_MODE (set by bench/run.py for each round): "served" is the site as deployed;
-# "nopage" turns off the anonymous page cache (and the list aggregates cached with it);
+# "nopage" turns off the page caches, anonymous and members' (and the list aggregates cached
+# with them);
 # "none" also renders every thread's answers from scratch.
 CACHE_MODE = os.environ.get("BENCH_CACHE_MODE", "served")
 if CACHE_MODE in ("nopage", "none"):
     ANONYMOUS_PAGE_CACHE_SECONDS = 0
+    MEMBER_PAGE_CACHE = False
 if CACHE_MODE == "none":
     ANSWERS_FRAGMENT_CACHE = False

@@ -498,6 +498,10 @@ CELERY_BEAT_SCHEDULE["community-stale-uploads"] = {
 # A thread's rendered answers are cached per thread version and viewer state
 # (community/templatetags/community_cache.py); off only to measure pages rendered from scratch.
 ANSWERS_FRAGMENT_CACHE = env.bool("ANSWERS_FRAGMENT_CACHE", default=True)
+# A thread page for signed-in members without a role on the thread is rendered once per thread
+# version and shared, each viewer's own pieces filled in per request (community/memberpage.py);
+# off only to measure pages rendered for each member.
+MEMBER_PAGE_CACHE = env.bool("MEMBER_PAGE_CACHE", default=True)
 
 # --- Live thread pages (community/views/conversation.py) -----------------------------------------
 # How often an open thread page asks whether anything changed (htmx polling, one indexed query

@@ -39,6 +39,8 @@ FRAGMENT_FORMAT = 6
 
 
 ACTIONS_MARK = "<!--pd-actions:{}-->"
+PART_MARK = "<!--pd-part:{}-->"
+PART_RE = re.compile(r"<!--pd-part:(\d+)-->")
 ACTIONS_RE = re.compile(r"<!--pd-actions:(\d+)-->")
 # Stand-in id and vote count: rendered once per state, then replaced per answer. Both are
 # far beyond any real id or count and appear nowhere else in the actions markup.
@@ -76,7 +78,7 @@ def _actions_state(answer, user) -> tuple:
     )
 
 
-class _Actions:
+class Actions:
     """One viewer's controls for each answer of the page, rendered once per distinct state."""
 
     def __init__(self, context, user):
@@ -156,8 +158,11 @@ class CachedAnswersNode(template.Node):
         shown = ([solution] if solution else []) + list(answers)
         with context.push(answer_actions_deferred=True):
             html = self._fragment(context, request, user, thread, shown)
+        if context.get("viewer_parts") is not None:
+            # The shared member page (community.memberpage) splices the actions per request.
+            return html
         by_pk = {answer.pk: answer for answer in shown}
-        actions = _Actions(context, user)
+        actions = Actions(context, user)
         with context.push(csrf_token=CSRF_PLACEHOLDER):
             html = ACTIONS_RE.sub(lambda m: actions.html(by_pk[int(m.group(1))]) if int(m.group(1)) in by_pk else "", html)
         if CSRF_PLACEHOLDER in html and request is not None:
@@ -184,3 +189,17 @@ def answer_actions(context, answer) -> str:
         return mark_safe(ACTIONS_MARK.format(int(answer.pk)))
     with context.push(answer=answer):
         return context.template.engine.get_template("community/_answer_actions.html").render(context)
+
+
+@register.simple_tag(takes_context=True)
+def viewer_part(context, template_name: str) -> str:
+    """A piece of a page that belongs to the viewer (their bell and menu, their "I have this
+    too", following and flag state): included like {% include %}, except on the shared member
+    page (community.memberpage), where it leaves a marker filled for each viewer."""
+    parts = context.get("viewer_parts")
+    if parts is not None:
+        if template_name not in parts:
+            parts.append(template_name)
+        return mark_safe(PART_MARK.format(parts.index(template_name)))
+    with context.push():
+        return context.template.engine.get_template(template_name).render(context)

@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from community import permissions, services, validators
+from community import memberpage, permissions, services, validators
 from community.forms import AnswerForm, QuestionForm, RetagForm
 from community.hooks import privileges_for
 from community.models import Answer, AnswerVote, Category, Comment, Follow, MeToo, Thread
@@ -93,7 +93,24 @@ def conversation_context(request: HttpRequest, thread: Thread, answers: list[Ans
 @anonymous_page(THREAD)
 def thread_detail(request: HttpRequest, pk: int, slug: str | None = None) -> HttpResponse:
     """A question with its answers. Private, deleted or hidden threads are 404 for everyone
-    who may not see them (Thread.objects.visible_to)."""
+    who may not see them (Thread.objects.visible_to). Members without a role on the thread are
+    served the shared member page (community.memberpage)."""
+    user = concrete_user(request.user)
+    if memberpage.may_share(request, user):
+        row = memberpage.thread_row(pk, user)
+        if row is not None and row.is_visible_to(user):
+            if slug != row.slug:
+                return redirect(row, permanent=True)
+            shared = memberpage.shared_page(request, row, user, lambda: thread_context(request, _thread_for_page(request, pk)))
+            if shared is not None:
+                return shared
+    thread = _thread_for_page(request, pk)
+    if slug != thread.slug:
+        return redirect(thread, permanent=True)
+    return render(request, "community/thread.html", thread_context(request, thread))
+
+
+def _thread_for_page(request: HttpRequest, pk: int) -> Thread:
     threads = Thread.objects.visible_to(request.user).select_related("category", "author")
     if request.user.is_authenticated:
         # The viewer's "I have this too" comes with the thread: one query fewer per page.
@@ -103,10 +120,7 @@ def thread_detail(request: HttpRequest, pk: int, slug: str | None = None) -> Htt
             viewer_follows=Exists(Follow.objects.filter(thread=OuterRef("pk"), user=request.user, is_active=True)),
             has_any_comment=Exists(Comment.objects.filter(thread=OuterRef("pk"))),
         )
-    thread = get_object_or_404(threads, pk=pk)
-    if slug != thread.slug:
-        return redirect(thread, permanent=True)
-    return render(request, "community/thread.html", thread_context(request, thread))
+    return get_object_or_404(threads, pk=pk)
 
 
 @member_required

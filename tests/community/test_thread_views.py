@@ -120,10 +120,13 @@ def test_thread_notices_from_other_apps_are_rendered_under_the_question(client, 
 
 @pytest.mark.parametrize("viewer", ["anonymous", "member", "staff"])
 def test_the_thread_page_runs_the_same_number_of_queries_for_5_50_and_100_answers(
-    client, thread, viewer, django_assert_num_queries, django_assert_max_num_queries
+    client, thread, viewer, settings, django_assert_num_queries, django_assert_max_num_queries
 ):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
+
+    # Rendered for the viewer: the shared member page has its own budget (test_memberpage).
+    settings.MEMBER_PAGE_CACHE = False
 
     if viewer == "member":
         client.force_login(UserFactory())
