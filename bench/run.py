@@ -15,7 +15,8 @@ each page in three modes, one gunicorn per mode:
 - every cache off: also the answers fragment rendered from scratch for every request.
 
 The pages: the bare "ok" view (bench/urls.py), the hot question (100 answers), the question
-list, a tag page, search, and the hot question signed in as bench0 (the member seed_bench names).
+list, a tag page, search, and the hot question signed in as bench0 (the member seed_bench names,
+who reads it) and as its asker.
 Before each wrk run it waits (up to --idle-wait seconds) for the machine to be idle, and it
 prints the load average and the share of CPU that other processes used during the run. Then
 the vote endpoint (queries and latency, one connection, toggling), the signed-in page's weight,
@@ -225,12 +226,14 @@ def setup_django():
     django.setup()
 
 
-def query_count(client, url: str) -> int:
+def query_count(client, url: str, *, shared: bool = False) -> int:
+    """The page's queries rendered from scratch (page caches off), or, with ``shared``, served
+    from the shared member page."""
     from django.db import connection, reset_queries
     from django.test.utils import CaptureQueriesContext, override_settings
 
     reset_queries()  # see vote_query_count
-    with override_settings(ANONYMOUS_PAGE_CACHE_SECONDS=0), CaptureQueriesContext(connection) as queries:
+    with override_settings(ANONYMOUS_PAGE_CACHE_SECONDS=0, MEMBER_PAGE_CACHE=shared), CaptureQueriesContext(connection) as queries:
         response = client.get(url)
     assert response.status_code == 200, (url, response.status_code)
     return len(queries)
@@ -330,27 +333,32 @@ def main() -> None:
 
     hot = Thread.objects.get(title=HOT_TITLE)
     questions = Thread.objects.count()
-    # The member seed_bench names for signed-in pages.
+    # The member seed_bench names for signed-in pages: bench0 reads the hot question (neither
+    # asked, answered nor voted there), as most signed-in readers of a thread do; its asker's
+    # page is measured too.
     member = get_user_model().objects.get(username="bench0")
     signed_in = Client()
     signed_in.force_login(member)
-    session = signed_in.cookies["sessionid"].value
+    asker = Client()
+    asker.force_login(hot.author)
+    sessions = {"member": signed_in.cookies["sessionid"].value, "asker": asker.cookies["sessionid"].value}
     anonymous = Client()
     base = f"http://127.0.0.1:{PORT}"
     pages = [
-        ("bare view", "/bench/ok/", False),
-        ("hot question, anonymous", hot.get_absolute_url(), False),
-        ("question list, anonymous", "/", False),
-        ("tag page, anonymous", "/tags/calendar/", False),
-        ("search, anonymous", "/search/?q=calendar+sync", False),
-        ("hot question, signed in", hot.get_absolute_url(), True),
+        ("bare view", "/bench/ok/", None),
+        ("hot question, anonymous", hot.get_absolute_url(), None),
+        ("question list, anonymous", "/", None),
+        ("tag page, anonymous", "/tags/calendar/", None),
+        ("search, anonymous", "/search/?q=calendar+sync", None),
+        ("hot question, signed in", hot.get_absolute_url(), "member"),
+        ("hot question, its asker", hot.get_absolute_url(), "asker"),
     ]
-    counts = {label: query_count(signed_in if member_page else anonymous, url) for label, url, member_page in pages}
-    weight = len(signed_in.get(hot.get_absolute_url()).content)  # bench0 asked it: the asker's page
-    # A member who neither asked, answered nor voted there: most signed-in readers of a thread.
-    reader = Client()
-    reader.force_login(get_user_model().objects.filter(username__regex=r"^bench[0-9]+$").order_by("-pk").first())
-    reader_weight = len(reader.get(hot.get_absolute_url()).content)
+    clients = {None: anonymous, "member": signed_in, "asker": asker}
+    counts = {label: query_count(clients[who], url) for label, url, who in pages}
+    signed_in.get(hot.get_absolute_url())
+    shared_queries = query_count(signed_in, hot.get_absolute_url(), shared=True)
+    weight = len(signed_in.get(hot.get_absolute_url()).content)
+    asker_weight = len(asker.get(hot.get_absolute_url()).content)
     answer = Answer.objects.filter(thread=hot).order_by("pk").first()
     vote_queries = vote_query_count(signed_in, answer)
     cache.clear()
@@ -359,8 +367,8 @@ def main() -> None:
     for mode in MODES:
         server = start_server(mode)
         try:
-            for label, url, member_page in pages:
-                headers = [f"Cookie: sessionid={session}"] if member_page else []
+            for label, url, who in pages:
+                headers = [f"Cookie: sessionid={sessions[who]}"] if who else []
                 warm(base + url, dict(h.split(": ", 1) for h in headers))
                 load = wait_for_idle(args.idle_wait, args.idle_load)
                 print(f"  wrk {MODE_LABELS[mode]}: {label} (load {load:.2f}) ...", flush=True)
@@ -371,7 +379,7 @@ def main() -> None:
                 # The vote endpoint: one signed-in member toggling "This helped" on a hot answer.
                 signed_in.get(hot.get_absolute_url())
                 token = signed_in.cookies["csrftoken"].value
-                os.environ["BENCH_VOTE_COOKIE"] = f"sessionid={session}; csrftoken={token}"
+                os.environ["BENCH_VOTE_COOKIE"] = f"sessionid={sessions['member']}; csrftoken={token}"
                 os.environ["BENCH_VOTE_TOKEN"] = token
                 wait_for_idle(args.idle_wait, args.idle_load)
                 print("  wrk vote endpoint ...", flush=True)
@@ -407,12 +415,13 @@ def main() -> None:
     print()
     print(f"Vote endpoint (signed in, htmx, 1 connection, toggling): {vote['rps']:.0f} req/s, p50 {vote['p50']:.1f} ms, "
           f"p99 {vote['p99']:.1f} ms, {vote_queries} queries, non-2xx {vote['errors']}")
-    print(f"Signed-in hot question page: {reader_weight / 1024:.0f} KB for a member reading it, {weight / 1024:.0f} KB for its asker (bench0)")
+    print(f"Signed-in hot question page: {weight / 1024:.0f} KB for a member reading it (bench0), {asker_weight / 1024:.0f} KB for its asker")
+    print(f"Signed-in hot question served from the shared member page: {shared_queries} queries")
     print(f"Search rendered without the page cache, {search['n']} different queries: p50 {search['p50']:.1f} ms, p99 {search['p99']:.1f} ms")
     if swept:
         print_sweep(swept)
     print()
-    print_targets(results, vote=vote, vote_queries=vote_queries, weight=reader_weight, asker_weight=weight)
+    print_targets(results, vote=vote, vote_queries=vote_queries, weight=weight, asker_weight=asker_weight)
     print(f"Load average at the end: {load_average()}")
 
 

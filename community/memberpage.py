@@ -32,6 +32,7 @@ is never anything but what that page would have been, minus the parts.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
@@ -48,16 +49,11 @@ from community import permissions
 from community.hooks import thread_notices
 from community.models import Answer, AnswerVote, Comment, Flag, Follow, MeToo, Thread
 from community.pagecache import site_version
-from community.templatetags.community_cache import (
-    ACTIONS_RE,
-    CSRF_PLACEHOLDER,
-    PART_RE,
-    Actions,
-)
+from community.templatetags.community_cache import CSRF_PLACEHOLDER, Actions, viewer_part
 
 MEMBER_PAGE_SECONDS = 300
 # Part of the key: change it when the page's markup changes.
-FORMAT = 1
+FORMAT = 2
 NONCE_PLACEHOLDER = "cspNoncePlaceholder0x2f7a91c3"
 TEMPLATE = "community/thread.html"
 
@@ -160,52 +156,55 @@ def _key(request: HttpRequest, thread: Thread, user, viewer: Viewer) -> str:
     return "memberpage:" + hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
+_MARKERS = re.compile(r"<!--pd-(actions|part):(\d+)-->")
+
+
 def _render_shared(request: HttpRequest, context: dict) -> dict:
-    """The page with markers for the viewer's pieces, and what filling them needs."""
+    """The page cut at its markers (text, kind, number, text, ...), the viewer parts' templates
+    and each answer's facts for its controls."""
     template = engines["django"].engine.get_template(TEMPLATE)
     parts: list[str] = []
     rendering = RequestContext(request, {**context, "viewer_parts": parts})
     with rendering.bind_template(template):
         with rendering.push(csrf_token=CSRF_PLACEHOLDER, csp_nonce=NONCE_PLACEHOLDER):
             html = template.render(rendering)
+    pieces = _MARKERS.split(html)
+    pieces[2::3] = [int(number) for number in pieces[2::3]]
     shown = ([context["solution"]] if context["solution"] else []) + list(context["answers"])
-    answers = [(a.pk, a.upvote_count, a.author_id, a.is_deleted, a.is_solution) for a in shown]
-    return {"html": html, "parts": parts, "answers": answers}
+    answers = {a.pk: (a.upvote_count, a.author_id, a.is_deleted, a.is_solution) for a in shown}
+    return {"pieces": pieces, "parts": parts, "answers": answers}
 
 
 def _fill(entry: dict, request: HttpRequest, thread: Thread, user, viewer: Viewer, part_context: dict) -> str:
     template = engines["django"].engine.get_template(TEMPLATE)
-    context = RequestContext(request, {"thread": thread, **part_context})
-    html = entry["html"]
+    # A part included twice (the member menu: in the header and in the phone menu) renders once.
+    context = RequestContext(request, {"thread": thread, **part_context, "viewer_parts_rendered": {}})
+    pieces = entry["pieces"]
+    out = [pieces[0]]
     with context.bind_template(template):
         with context.push(csrf_token=CSRF_PLACEHOLDER, csp_nonce=NONCE_PLACEHOLDER):
-            engine = template.engine
-            rendered = {}
-
-            def part(match) -> str:
-                index = int(match.group(1))
-                if index not in rendered:
-                    rendered[index] = engine.get_template(entry["parts"][index]).render(context)
-                return rendered[index]
-
-            html = PART_RE.sub(part, html)
             actions = Actions(context, user)
-            by_pk = {}
-            for pk, upvotes, author_id, is_deleted, is_solution in entry["answers"]:
-                by_pk[pk] = SimpleNamespace(
-                    pk=pk,
-                    upvote_count=upvotes,
-                    author_id=author_id,
-                    is_deleted=is_deleted,
-                    is_solution=is_solution,
-                    viewer_voted=pk in viewer.voted,
-                    viewer_can_vote=author_id != user.pk and not is_deleted,
-                    viewer_can_edit=author_id == user.pk and not is_deleted,
-                    viewer_can_accept=False,  # the asker's and staff's: never on this page
-                    viewer_flagged=pk in viewer.flagged_answers,
-                )
-            html = ACTIONS_RE.sub(lambda m: actions.html(by_pk[int(m.group(1))]) if int(m.group(1)) in by_pk else "", html)
-    html = html.replace(CSRF_PLACEHOLDER, get_token(request))
+            answers = entry["answers"]
+            for i in range(1, len(pieces), 3):
+                kind, number = pieces[i], pieces[i + 1]
+                if kind == "part":
+                    out.append(viewer_part(context, entry["parts"][number]))
+                elif number in answers:
+                    upvotes, author_id, is_deleted, is_solution = answers[number]
+                    out.append(actions.html(SimpleNamespace(
+                        pk=number,
+                        upvote_count=upvotes,
+                        author_id=author_id,
+                        is_deleted=is_deleted,
+                        is_solution=is_solution,
+                        viewer_voted=number in viewer.voted,
+                        viewer_can_vote=author_id != user.pk and not is_deleted,
+                        viewer_can_edit=author_id == user.pk and not is_deleted,
+                        viewer_can_accept=False,  # the asker's and staff's: never on this page
+                        viewer_flagged=number in viewer.flagged_answers,
+                    )))
+                out.append(pieces[i + 2])
+    html = "".join(out).replace(CSRF_PLACEHOLDER, get_token(request))
     if NONCE_PLACEHOLDER in html:
         html = html.replace(NONCE_PLACEHOLDER, str(getattr(request, "csp_nonce", "")))
     return html
@@ -217,6 +216,7 @@ def may_share(request: HttpRequest, user) -> bool:
         getattr(settings, "MEMBER_PAGE_CACHE", True)
         and request.method == "GET"
         and user.is_authenticated
+        and user.is_active  # a deactivated account is shown what anonymous visitors see
         and not user.is_staff
         and not getattr(request, "htmx", False)
         and not len(get_messages(request))

@@ -104,12 +104,22 @@ def _listed_tagged_items() -> QuerySet:
 def tags_with_counts(*, limit: int | None = None) -> list[Tag]:
     """Tags used by at least one listed thread, each with ``num_threads``; the most used
     first, then by name. One query."""
-    tags = (
-        Tag.objects.filter(taggit_taggeditem_items__in=_listed_tagged_items())
-        .annotate(num_threads=Count("taggit_taggeditem_items", distinct=True))
-        .order_by("-num_threads", "name")
+    # From the threads' side: one join of listed threads to their tags, grouped by tag (the
+    # tag-side query nested two IN subqueries and counted DISTINCT: 3-6 times slower at 10,000
+    # questions). A thread carries a tag once (taggit's unique item), so COUNT(*) counts threads.
+    rows = (
+        Thread.objects.listed()
+        .filter(tags__isnull=False)
+        .values("tags__id", "tags__name", "tags__slug")
+        .annotate(num_threads=Count("pk"))
+        .order_by("-num_threads", "tags__name")
     )
-    return list(tags[:limit] if limit else tags)
+    tags = []
+    for row in rows[:limit] if limit else rows:
+        tag = Tag(id=row["tags__id"], name=row["tags__name"], slug=row["tags__slug"])
+        tag.num_threads = row["num_threads"]
+        tags.append(tag)
+    return tags
 
 
 def listed_tag(slug: str, *, queryset=None) -> Tag | None:

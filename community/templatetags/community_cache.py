@@ -201,5 +201,11 @@ def viewer_part(context, template_name: str) -> str:
         if template_name not in parts:
             parts.append(template_name)
         return mark_safe(PART_MARK.format(parts.index(template_name)))
+    rendered = context.get("viewer_parts_rendered")
+    if rendered is not None and template_name in rendered:
+        return rendered[template_name]
     with context.push():
-        return context.template.engine.get_template(template_name).render(context)
+        html = context.template.engine.get_template(template_name).render(context)
+    if rendered is not None:
+        rendered[template_name] = html
+    return html
