@@ -351,7 +351,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # --- Internationalisation -----------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
-USE_I18N = True
+# The site speaks English only. Without the translation machinery every rendered number, date
+# and reversed URL stops asking which language is active (over 600 times on a 100-answer page).
+USE_I18N = False
 USE_TZ = True
 
 # --- Static files -------------------------------------------------------------------------------
