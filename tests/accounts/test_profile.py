@@ -36,3 +36,13 @@ def test_display_name_is_escaped_on_the_profile(client, member):
     response = client.get(member.get_absolute_url())
     assert b"<script>alert(1)</script>" not in response.content
     assert b"&lt;script&gt;" in response.content
+
+
+@pytest.mark.parametrize("username", ["ana", "ana.b+c@x-y_z", "zoë", "名前"])
+def test_a_members_url_is_what_reverse_gives_and_opens_their_profile(client, username):
+    from tests.factories import UserFactory
+
+    user = UserFactory(username=username)
+    url = user.get_absolute_url()
+    assert url == reverse("accounts:profile", kwargs={"username": username})
+    assert client.get(url).status_code == 200
