@@ -41,10 +41,15 @@ def _thread_list(request: HttpRequest, *, template: str, category=None, tag=None
         problems.append("Sign in to see only your own questions; all questions are shown.")
     threads = listed_threads(filters, user=request.user)
     paginator = Paginator(threads, PAGE_SIZE)
+    side = sidebar()
     if not filters.mine:
-        # Counting every listed thread grows with the community: the count waits for a change.
-        count_key = f"count:{filters.show}:{getattr(category, 'pk', '')}:{getattr(tag, 'pk', '')}"
-        paginator.__dict__["count"] = cached_for_lists(count_key, threads.count, counts_only=filters.show == "all")
+        known = _count_from_sidebar(side, filters, category=category, tag=tag)
+        if known is not None:
+            paginator.__dict__["count"] = known
+        else:
+            # Counting every listed thread grows with the community: the count waits for a change.
+            count_key = f"count:{filters.show}:{getattr(category, 'pk', '')}:{getattr(tag, 'pk', '')}"
+            paginator.__dict__["count"] = cached_for_lists(count_key, threads.count, counts_only=filters.show == "all")
     page = paginator.get_page(request.GET.get("page"))
     context = {
         "page": page,
@@ -52,10 +57,22 @@ def _thread_list(request: HttpRequest, *, template: str, category=None, tag=None
         "show_choices": SHOW_CHOICES,
         "sort_choices": SORT_CHOICES,
         "filter_problems": problems,
-        **sidebar(),
+        **side,
         **extra,
     }
     return render(request, template, context)
+
+
+def _count_from_sidebar(side: dict, filters, *, category, tag) -> int | None:
+    """The number of listed threads the unfiltered list, a category or a popular tag shows,
+    read from the sidebar's counts (every thread has a category): one query fewer per list,
+    and the one that scans every listed thread."""
+    if filters.show != "all" or (category is not None and tag is not None):
+        return None
+    if tag is not None:
+        return next((t.num_threads for t in side["popular_tags"] if t.pk == tag.pk), None)
+    counts = {c.pk: c.num_threads for c in side["categories"]}
+    return counts.get(category.pk, 0) if category is not None else sum(counts.values())
 
 
 @anonymous_page()
