@@ -5,28 +5,29 @@ Anonymous visitors get whole pages from community.pagecache. Members cannot: the
 their name and bell, their votes, whether they have this too, follow or flagged, which of the
 comments are theirs. Most of those differences are small and known, so the page is rendered
 once with markers in their place and kept in the shared cache; each request reads who the
-viewer is (one query for their votes, flags, own comments and own hidden answers on the
-thread, on top of the thread itself) and fills the markers:
+viewer is (the thread with their "I have this too" and following, then their votes, flags,
+own comments and own hidden answers on it: two statements) and fills the markers:
 
 - viewer parts ({% viewer_part %}: the header's bell and menus, "I have this too", follow,
-  flag this question), rendered per request from their small templates;
-- each answer's controls (vote, edit, flag), rendered once per distinct state, as the answers
-  fragment does (community.templatetags.community_cache);
+  flag this question, the notices other apps show under the question, such as the asker's
+  escalation countdown and the experts panel), rendered per request from their templates;
+- each answer's controls (vote, accept, edit, flag), rendered once per distinct state, as the
+  answers fragment does (community.templatetags.community_cache);
 - the CSRF token and the CSP nonce, rendered as placeholders and replaced by this request's.
 
-Who shares it: members who have no role on the thread. The asker and staff see other controls
-and panels (accept, edit, the escalation and experts notices), and so does anyone another app
-shows a notice to (community.hooks.thread_notices, which answers without a query for everyone
-else): their pages are rendered for them, from the shared answers fragment. Nor is it used for
-a request with a message waiting (the message is part of the page) or for htmx requests.
+Who shares it: every active member but staff (who see deleted and hidden posts, revisions and
+staff links: their pages are rendered for them, from the shared answers fragment). The asker
+has a copy of their own (accept buttons, "Add details", editing the question), kept for their
+next visit. Nor is it used for a request with a message waiting (the message is part of the
+page) or for htmx requests.
 
 The key holds everything else that makes two members' pages differ: the thread's version
-(every change to what the page shows bumps it, votes included), the site version (names, rank
-badges and the rank table, the expert badge), the path, the viewer's time
-zone and where it came from, whether the member may retag, and the comments and hidden answers
-that are the viewer's own (they carry an edit link instead of a flag link). A miss renders the
-page in full for the member asking, with the same code as everyone else, so the shared copy
-is never anything but what that page would have been, minus the parts.
+(every change to what the page shows bumps it, votes included), whether the viewer asked it,
+the site version (names, rank badges and the rank table, the expert badge), the path, the
+viewer's time zone and where it came from, whether the member may retag, and the comments and
+hidden answers that are the viewer's own (they carry an edit link instead of a flag link). A
+miss renders the page in full for the member asking, with the same code as everyone else, so
+the shared copy is never anything but what that page would have been, minus the parts.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ from community.templatetags.community_cache import CSRF_PLACEHOLDER, Actions, vi
 
 MEMBER_PAGE_SECONDS = 300
 # Part of the key: change it when the page's markup changes.
-FORMAT = 2
+FORMAT = 3
 NONCE_PLACEHOLDER = "cspNoncePlaceholder0x2f7a91c3"
 TEMPLATE = "community/thread.html"
 
@@ -139,11 +140,12 @@ def viewer_on(thread: Thread, user) -> Viewer:
     return viewer
 
 
-def _key(request: HttpRequest, thread: Thread, user, viewer: Viewer) -> str:
+def _key(request: HttpRequest, thread: Thread, user, viewer: Viewer, *, is_asker: bool) -> str:
     parts = (
         FORMAT,
         thread.pk,
         thread.version,
+        is_asker,
         site_version(),
         request.get_full_path(),
         timezone.get_current_timezone_name(),
@@ -171,11 +173,11 @@ def _render_shared(request: HttpRequest, context: dict) -> dict:
     pieces = _MARKERS.split(html)
     pieces[2::3] = [int(number) for number in pieces[2::3]]
     shown = ([context["solution"]] if context["solution"] else []) + list(context["answers"])
-    answers = {a.pk: (a.upvote_count, a.author_id, a.is_deleted, a.is_solution) for a in shown}
+    answers = {a.pk: (a.upvote_count, a.author_id, a.is_deleted, a.is_hidden, a.is_solution) for a in shown}
     return {"pieces": pieces, "parts": parts, "answers": answers}
 
 
-def _fill(entry: dict, request: HttpRequest, thread: Thread, user, viewer: Viewer, part_context: dict) -> str:
+def _fill(entry: dict, request: HttpRequest, thread: Thread, user, viewer: Viewer, part_context: dict, *, is_asker: bool) -> str:
     template = engines["django"].engine.get_template(TEMPLATE)
     # A part included twice (the member menu: in the header and in the phone menu) renders once.
     context = RequestContext(request, {"thread": thread, **part_context, "viewer_parts_rendered": {}})
@@ -185,12 +187,13 @@ def _fill(entry: dict, request: HttpRequest, thread: Thread, user, viewer: Viewe
         with context.push(csrf_token=CSRF_PLACEHOLDER, csp_nonce=NONCE_PLACEHOLDER):
             actions = Actions(context, user)
             answers = entry["answers"]
+            may_accept = is_asker and not thread.is_deleted  # permissions.can_accept, for the asker
             for i in range(1, len(pieces), 3):
                 kind, number = pieces[i], pieces[i + 1]
                 if kind == "part":
                     out.append(viewer_part(context, entry["parts"][number]))
                 elif number in answers:
-                    upvotes, author_id, is_deleted, is_solution = answers[number]
+                    upvotes, author_id, is_deleted, is_hidden, is_solution = answers[number]
                     out.append(actions.html(SimpleNamespace(
                         pk=number,
                         upvote_count=upvotes,
@@ -200,7 +203,7 @@ def _fill(entry: dict, request: HttpRequest, thread: Thread, user, viewer: Viewe
                         viewer_voted=number in viewer.voted,
                         viewer_can_vote=author_id != user.pk and not is_deleted,
                         viewer_can_edit=author_id == user.pk and not is_deleted,
-                        viewer_can_accept=False,  # the asker's and staff's: never on this page
+                        viewer_can_accept=may_accept and not is_deleted and not is_hidden,
                         viewer_flagged=number in viewer.flagged_answers,
                     )))
                 out.append(pieces[i + 2])
@@ -227,19 +230,19 @@ def shared_page(request: HttpRequest, thread: Thread, user, build_context) -> Ht
     """The thread page from the shared copy, or None when this viewer gets it rendered for them.
     ``thread`` is thread_row()'s, which the viewer may see; ``build_context()`` is the full
     page context, called only when the shared copy is missing."""
-    if thread.author_id == user.pk or thread_notices(thread=thread, viewer=user):
-        return None
     viewer = viewer_on(thread, user)
-    key = _key(request, thread, user, viewer)
+    is_asker = thread.author_id == user.pk
+    key = _key(request, thread, user, viewer, is_asker=is_asker)
     entry = cache.get(key)
     if entry is None:
         entry = _render_shared(request, build_context())
         cache.set(key, entry, MEMBER_PAGE_SECONDS)
     part_context = {
         "user": user,
+        "notices": thread_notices(thread=thread, viewer=user),
         "has_me_too": thread.viewer_has_me_too,
         "can_me_too": permissions.can_me_too(user, thread),
         "following": thread.viewer_follows,
         "flagged_thread": viewer.flagged_thread,
     }
-    return HttpResponse(_fill(entry, request, thread, user, viewer, part_context))
+    return HttpResponse(_fill(entry, request, thread, user, viewer, part_context, is_asker=is_asker))

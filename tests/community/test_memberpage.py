@@ -87,18 +87,51 @@ def test_members_in_different_states_share_one_render_and_each_sees_only_their_o
     assert f'id="flag-answer-{answer.pk}"' in pages[reader]
 
 
-def test_the_asker_staff_and_a_member_with_a_message_get_their_own_render(thread, answer, member, renders):
+def test_the_asker_keeps_a_copy_of_their_own_and_staff_get_theirs_rendered(
+    thread, answer, member, renders, settings, tmp_path
+):
+    from community import hooks
+
+    template_dir = tmp_path / "templates"
+    (template_dir / "test").mkdir(parents=True)
+    (template_dir / "test" / "_notice.html").write_text('<p class="test-notice">Visit {{ when }}</p>')
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [*settings.TEMPLATES[0]["DIRS"], template_dir]}]
+    calls = []
+
+    def countdown(thread, viewer):  # changes on every call, as a countdown does
+        if viewer.pk != thread.author_id:
+            return None
+        calls.append(1)
+        return "test/_notice.html", {"when": len(calls)}
+
     url = thread.get_absolute_url()
-    page(signed_in(UserFactory()), url)
+    reader, other_reader, staff = signed_in(UserFactory()), signed_in(UserFactory()), signed_in(StaffFactory())
+    page(reader, url)
     assert len(renders) == 1
-    asker_page = page(signed_in(member), url)
-    staff_page = page(signed_in(StaffFactory()), url)
-    assert len(renders) == 1, "the asker and staff are never served nor stored the shared copy"
-    assert reverse("community:accept", args=[answer.pk]) in asker_page
+    asker = signed_in(member)
+    hooks.register_thread_notice(key="zz-test", provider=countdown)
+    try:
+        first = page(asker, url)
+        assert len(renders) == 2, "the asker's page is their own"
+        second = page(asker, url)
+        assert len(renders) == 2, "and kept for their next visit"
+        reader_page = page(other_reader, url)
+        assert len(renders) == 2, "readers share theirs"
+    finally:
+        hooks._thread_notice_providers.pop("zz-test")
+    # The notice is filled in per request, not kept with the page.
+    assert re.search(r'<p class="test-notice">Visit \d+</p>', first)
+    assert re.findall(r"Visit (\d+)", first) != re.findall(r"Visit (\d+)", second)
+    assert "test-notice" not in reader_page
+    assert reverse("community:accept", args=[answer.pk]) in first
+    assert reverse("community:edit_question", args=[thread.pk]) in first
+    assert 'id="add-details"' in first
+    assert reverse("community:accept", args=[answer.pk]) not in reader_page
+    assert reverse("community:edit_question", args=[thread.pk]) not in reader_page
+    staff_page = page(staff, url)
+    assert len(renders) == 2, "staff are never served nor stored the shared copy"
     assert reverse("community:accept", args=[answer.pk]) in staff_page
     assert reverse("escalation:queue") in staff_page
-    reader_page = page(signed_in(UserFactory()), url)
-    assert reverse("community:accept", args=[answer.pk]) not in reader_page
     assert reverse("escalation:queue") not in reader_page
 
 
