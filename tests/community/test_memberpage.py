@@ -245,3 +245,14 @@ def test_a_cache_that_lost_the_page_renders_it_again(thread, answer, renders):
     cache.clear()
     assert "Sign out and in again." in page(reader, thread.get_absolute_url())
     assert len(renders) == 2
+
+
+def test_markers_typed_into_posts_stay_text(thread, other_member):
+    body = "Try <!--pd-part:0--> and <!--pd-actions:1--> in the settings."
+    services.post_answer(author=other_member, thread=thread, body=body)
+    services.post_comment(author=other_member, thread=thread, body="Also <!--pd-part:1-->")
+    reader = UserFactory(display_name="Rosa Reader")
+    html = page(signed_in(reader), thread.get_absolute_url())
+    assert "&lt;!--pd-part:0--&gt;" in html and "&lt;!--pd-actions:1--&gt;" in html
+    assert "&lt;!--pd-part:1--&gt;" in html
+    assert html.count(">Rosa Reader</span>") == 1  # the header only, not spliced into the post
