@@ -19,7 +19,7 @@ Who shares it: every active member but staff (who see deleted and hidden posts, 
 staff links: their pages are rendered for them, from the shared answers fragment). The asker
 has a copy of their own (accept buttons, "Add details", editing the question), kept for their
 next visit. Nor is it used for a request with a message waiting (the message is part of the
-page) or for htmx requests.
+page), a URL with a query string (each string would be a copy) or htmx requests.
 
 The key holds everything else that makes two members' pages differ: the thread's version
 (every change to what the page shows bumps it, votes included), whether the viewer asked it,
@@ -147,7 +147,7 @@ def _key(request: HttpRequest, thread: Thread, user, viewer: Viewer, *, is_asker
         thread.version,
         is_asker,
         site_version(),
-        request.get_full_path(),
+        request.path,
         timezone.get_current_timezone_name(),
         getattr(request, "time_zone_source", ""),
         bool(getattr(user, "time_zone", "")),
@@ -218,6 +218,9 @@ def may_share(request: HttpRequest, user) -> bool:
     return bool(
         getattr(settings, "MEMBER_PAGE_CACHE", True)
         and request.method == "GET"
+        # The thread's own URL only: a query string (the page uses none) would make a copy per
+        # string, which anyone signed in could use to fill the cache.
+        and not request.META.get("QUERY_STRING")
         and user.is_authenticated
         and user.is_active  # a deactivated account is shown what anonymous visitors see
         and not user.is_staff

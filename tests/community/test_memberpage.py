@@ -256,3 +256,12 @@ def test_markers_typed_into_posts_stay_text(thread, other_member):
     assert "&lt;!--pd-part:0--&gt;" in html and "&lt;!--pd-actions:1--&gt;" in html
     assert "&lt;!--pd-part:1--&gt;" in html
     assert html.count(">Rosa Reader</span>") == 1  # the header only, not spliced into the post
+
+
+def test_a_query_string_gets_a_page_rendered_for_the_member_and_stores_nothing(thread, answer, renders):
+    reader = signed_in(UserFactory())
+    for n in range(3):
+        assert "Sign out and in again." in page(reader, f"{thread.get_absolute_url()}?x={n}")
+    assert renders == []
+    page(reader, thread.get_absolute_url())
+    assert len(renders) == 1
