@@ -35,7 +35,7 @@ ANSWERS_FRAGMENT_SECONDS = 300
 CSRF_PLACEHOLDER = "csrfPlaceholder0x5f3759df"
 # Part of the key: change it when the fragment's markup changes, so a deploy never serves
 # fragments rendered by the previous templates.
-FRAGMENT_FORMAT = 6
+FRAGMENT_FORMAT = 7
 
 
 ACTIONS_MARK = "<!--pd-actions:{}-->"
