@@ -33,7 +33,6 @@ the shared copy is never anything but what that page would have been, minus the 
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
@@ -50,7 +49,7 @@ from community import permissions
 from community.hooks import thread_notices
 from community.models import Answer, AnswerVote, Comment, Flag, Follow, MeToo, Thread
 from community.pagecache import site_version
-from community.templatetags.community_cache import CSRF_PLACEHOLDER, Actions, viewer_part
+from community.templatetags.community_cache import CSRF_PLACEHOLDER, MARKERS_RE, Actions, viewer_part
 
 MEMBER_PAGE_SECONDS = 300
 # Part of the key: change it when the page's markup changes.
@@ -140,12 +139,12 @@ def viewer_on(thread: Thread, user) -> Viewer:
     return viewer
 
 
-def _key(request: HttpRequest, thread: Thread, user, viewer: Viewer, *, is_asker: bool) -> str:
+def _key(request: HttpRequest, thread: Thread, user, viewer: Viewer) -> str:
     parts = (
         FORMAT,
         thread.pk,
         thread.version,
-        is_asker,
+        thread.author_id == user.pk,  # the asker's copy is their own
         site_version(),
         request.path,
         timezone.get_current_timezone_name(),
@@ -158,9 +157,6 @@ def _key(request: HttpRequest, thread: Thread, user, viewer: Viewer, *, is_asker
     return "memberpage:" + hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
-_MARKERS = re.compile(r"<!--pd-(actions|part):(\d+)-->")
-
-
 def _render_shared(request: HttpRequest, context: dict) -> dict:
     """The page cut at its markers (text, kind, number, text, ...), the viewer parts' templates
     and each answer's facts for its controls."""
@@ -170,14 +166,14 @@ def _render_shared(request: HttpRequest, context: dict) -> dict:
     with rendering.bind_template(template):
         with rendering.push(csrf_token=CSRF_PLACEHOLDER, csp_nonce=NONCE_PLACEHOLDER):
             html = template.render(rendering)
-    pieces = _MARKERS.split(html)
+    pieces = MARKERS_RE.split(html)
     pieces[2::3] = [int(number) for number in pieces[2::3]]
     shown = ([context["solution"]] if context["solution"] else []) + list(context["answers"])
     answers = {a.pk: (a.upvote_count, a.author_id, a.is_deleted, a.is_hidden, a.is_solution) for a in shown}
     return {"pieces": pieces, "parts": parts, "answers": answers}
 
 
-def _fill(entry: dict, request: HttpRequest, thread: Thread, user, viewer: Viewer, part_context: dict, *, is_asker: bool) -> str:
+def _fill(entry: dict, request: HttpRequest, thread: Thread, user, viewer: Viewer, part_context: dict) -> str:
     template = engines["django"].engine.get_template(TEMPLATE)
     # A part included twice (the member menu: in the header and in the phone menu) renders once.
     context = RequestContext(request, {"thread": thread, **part_context, "viewer_parts_rendered": {}})
@@ -187,25 +183,27 @@ def _fill(entry: dict, request: HttpRequest, thread: Thread, user, viewer: Viewe
         with context.push(csrf_token=CSRF_PLACEHOLDER, csp_nonce=NONCE_PLACEHOLDER):
             actions = Actions(context, user)
             answers = entry["answers"]
-            may_accept = is_asker and not thread.is_deleted  # permissions.can_accept, for the asker
+            can_accept = permissions.can_accept(user, thread)
             for i in range(1, len(pieces), 3):
                 kind, number = pieces[i], pieces[i + 1]
                 if kind == "part":
                     out.append(viewer_part(context, entry["parts"][number]))
                 elif number in answers:
                     upvotes, author_id, is_deleted, is_hidden, is_solution = answers[number]
-                    out.append(actions.html(SimpleNamespace(
+                    answer = SimpleNamespace(
                         pk=number,
                         upvote_count=upvotes,
                         author_id=author_id,
                         is_deleted=is_deleted,
                         is_solution=is_solution,
                         viewer_voted=number in viewer.voted,
-                        viewer_can_vote=author_id != user.pk and not is_deleted,
-                        viewer_can_edit=author_id == user.pk and not is_deleted,
-                        viewer_can_accept=may_accept and not is_deleted and not is_hidden,
                         viewer_flagged=number in viewer.flagged_answers,
-                    )))
+                    )
+                    # The rules community.selectors.thread_page applies to each answer.
+                    answer.viewer_can_vote = permissions.can_vote(user, answer)
+                    answer.viewer_can_edit = permissions.can_edit_post(user, answer)
+                    answer.viewer_can_accept = can_accept and not is_deleted and not is_hidden
+                    out.append(actions.html(answer))
                 out.append(pieces[i + 2])
     html = "".join(out).replace(CSRF_PLACEHOLDER, get_token(request))
     if NONCE_PLACEHOLDER in html:
@@ -216,7 +214,7 @@ def _fill(entry: dict, request: HttpRequest, thread: Thread, user, viewer: Viewe
 def may_share(request: HttpRequest, user) -> bool:
     """Whether the request could be served from a shared page at all (before any query)."""
     return bool(
-        getattr(settings, "MEMBER_PAGE_CACHE", True)
+        settings.MEMBER_PAGE_CACHE
         and request.method == "GET"
         # The thread's own URL only: a query string (the page uses none) would make a copy per
         # string, which anyone signed in could use to fill the cache.
@@ -229,13 +227,12 @@ def may_share(request: HttpRequest, user) -> bool:
     )
 
 
-def shared_page(request: HttpRequest, thread: Thread, user, build_context) -> HttpResponse | None:
-    """The thread page from the shared copy, or None when this viewer gets it rendered for them.
-    ``thread`` is thread_row()'s, which the viewer may see; ``build_context()`` is the full
-    page context, called only when the shared copy is missing."""
+def shared_page(request: HttpRequest, thread: Thread, user, build_context) -> HttpResponse:
+    """The thread page from the shared copy, for a request may_share() allowed. ``thread`` is
+    thread_row()'s, which the viewer may see; ``build_context()`` is the full page context,
+    called only when the shared copy is missing."""
     viewer = viewer_on(thread, user)
-    is_asker = thread.author_id == user.pk
-    key = _key(request, thread, user, viewer, is_asker=is_asker)
+    key = _key(request, thread, user, viewer)
     entry = cache.get(key)
     if entry is None:
         entry = _render_shared(request, build_context())
@@ -248,4 +245,4 @@ def shared_page(request: HttpRequest, thread: Thread, user, build_context) -> Ht
         "following": thread.viewer_follows,
         "flagged_thread": viewer.flagged_thread,
     }
-    return HttpResponse(_fill(entry, request, thread, user, viewer, part_context, is_asker=is_asker))
+    return HttpResponse(_fill(entry, request, thread, user, viewer, part_context))

@@ -40,7 +40,8 @@ FRAGMENT_FORMAT = 7
 
 ACTIONS_MARK = "<!--pd-actions:{}-->"
 PART_MARK = "<!--pd-part:{}-->"
-PART_RE = re.compile(r"<!--pd-part:(\d+)-->")
+# Both kinds of marker, for cutting a page at them (community.memberpage): kind and number.
+MARKERS_RE = re.compile(r"<!--pd-(actions|part):(\d+)-->")
 ACTIONS_RE = re.compile(r"<!--pd-actions:(\d+)-->")
 # Stand-in id and vote count: rendered once per state, then replaced per answer. Both are
 # far beyond any real id or count and appear nowhere else in the actions markup.

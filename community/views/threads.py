@@ -93,17 +93,15 @@ def conversation_context(request: HttpRequest, thread: Thread, answers: list[Ans
 @anonymous_page(THREAD)
 def thread_detail(request: HttpRequest, pk: int, slug: str | None = None) -> HttpResponse:
     """A question with its answers. Private, deleted or hidden threads are 404 for everyone
-    who may not see them (Thread.objects.visible_to). Members without a role on the thread are
-    served the shared member page (community.memberpage)."""
+    who may not see them (Thread.objects.visible_to). Members but staff are served the shared
+    member page (community.memberpage)."""
     user = concrete_user(request.user)
     if memberpage.may_share(request, user):
         row = memberpage.thread_row(pk, user)
         if row is not None and row.is_visible_to(user):
             if slug != row.slug:
                 return redirect(row, permanent=True)
-            shared = memberpage.shared_page(request, row, user, lambda: thread_context(request, _thread_for_page(request, pk)))
-            if shared is not None:
-                return shared
+            return memberpage.shared_page(request, row, user, lambda: thread_context(request, _thread_for_page(request, pk)))
     thread = _thread_for_page(request, pk)
     if slug != thread.slug:
         return redirect(thread, permanent=True)
