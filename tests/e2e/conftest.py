@@ -130,3 +130,16 @@ def sign_in(page, base_url: str, email: str, password: str) -> None:
     page.get_by_label(re.compile(r"^Password:?$")).fill(password)
     page.get_by_role("button", name=re.compile("sign in", re.I)).click()
     page.wait_for_url(re.compile(r"^(?!.*/accounts/login/).*$"))
+
+
+SIZES = {"desktop": DESKTOP, "phone": PHONE}
+
+
+def signed_in_page(browser, base_url: str, user, size: str, password: str):
+    """A new browser context at ``size`` ("desktop" or "phone") with ``user`` signed in:
+    (context, page). Close the context when done."""
+    context = browser.new_context(viewport=SIZES[size], locale="en-US", timezone_id="UTC")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    sign_in(page, base_url, user.email, password)
+    return context, page

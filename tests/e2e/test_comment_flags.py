@@ -11,12 +11,10 @@ from playwright.sync_api import expect
 
 from community import services as community
 from community.models import Comment, Flag
-from tests.e2e.conftest import ARTIFACTS, DESKTOP, PHONE, serious_accessibility_violations, sign_in
+from tests.e2e.conftest import ARTIFACTS, serious_accessibility_violations, signed_in_page
 from tests.factories import DEFAULT_PASSWORD, CategoryFactory, StaffFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-SIZES = {"desktop": DESKTOP, "phone": PHONE}
 
 
 def shoot_at(page, name: str, size: str) -> None:
@@ -24,14 +22,6 @@ def shoot_at(page, name: str, size: str) -> None:
     page.evaluate("() => window.scrollTo(0, 0)")  # a sticky header stays at the top of the capture
     page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
     page.screenshot(path=str(ARTIFACTS / f"comment-flag-{name}-{size}.png"), full_page=True)
-
-
-def _page_for(browser, base_url: str, user, size: str):
-    context = browser.new_context(viewport=SIZES[size], locale="en-US", timezone_id="UTC")
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    sign_in(page, base_url, user.email, DEFAULT_PASSWORD)
-    return context, page
 
 
 @pytest.mark.parametrize("size", ["desktop", "phone"])
@@ -52,7 +42,7 @@ def test_a_member_flags_a_comment_and_staff_remove_it(browser, live_server, size
 
     # Rita flags Tom's comment: the Flag link opens the flag box under the comment (without
     # JavaScript it is a page of its own, shown here first).
-    context, page = _page_for(browser, live_server.url, rita, size)
+    context, page = signed_in_page(browser, live_server.url, rita, size, DEFAULT_PASSWORD)
     try:
         page.goto(live_server.url + f"/comments/{rude.pk}/flag/")
         expect(page.get_by_role("heading", name="Flag a comment")).to_be_visible()
@@ -81,7 +71,7 @@ def test_a_member_flags_a_comment_and_staff_remove_it(browser, live_server, size
     assert (flag.comment_id, flag.user_id, flag.reason, flag.note) == (rude.pk, rita.pk, "rude", "Insults the asker")
 
     # Stella finds it in the queue, next to posts, and removes it.
-    context, page = _page_for(browser, live_server.url, staff, size)
+    context, page = signed_in_page(browser, live_server.url, staff, size, DEFAULT_PASSWORD)
     try:
         page.goto(live_server.url + "/staff/flags/")
         item = page.locator(f"#flagged-comment-{rude.pk}")
@@ -103,7 +93,7 @@ def test_a_member_flags_a_comment_and_staff_remove_it(browser, live_server, size
     assert rude.is_deleted and rude.is_hidden
 
     # Gone for Rita; Ada's comment is still there.
-    context, page = _page_for(browser, live_server.url, rita, size)
+    context, page = signed_in_page(browser, live_server.url, rita, size, DEFAULT_PASSWORD)
     try:
         page.goto(live_server.url + thread.get_absolute_url())
         comments = page.locator(f"#comments-answer-{answer.pk}")

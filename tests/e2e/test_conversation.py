@@ -14,12 +14,10 @@ from community import services as community
 from community.models import Comment, Follow
 from escalation.models import Ticket
 from notifications.models import Kind, Notification
-from tests.e2e.conftest import ARTIFACTS, DESKTOP, PHONE, serious_accessibility_violations, sign_in
+from tests.e2e.conftest import ARTIFACTS, SIZES, serious_accessibility_violations, sign_in, signed_in_page
 from tests.factories import DEFAULT_PASSWORD, CategoryFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-SIZES = {"desktop": DESKTOP, "phone": PHONE}
 
 
 @pytest.fixture
@@ -56,18 +54,10 @@ def _state(browser, base_url: str, user) -> dict:
         context.close()
 
 
-def _page_for(browser, base_url: str, user, size: str):
-    context = browser.new_context(viewport=SIZES[size], locale="en-US", timezone_id="UTC")
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    sign_in(page, base_url, user.email, DEFAULT_PASSWORD)
-    return context, page
-
-
 @pytest.mark.parametrize("size", ["desktop", "phone"])
 def test_members_comment_mention_each_other_and_follow_the_thread(browser, live_server, people, size):
     thread, answer = people["thread"], people["answer"]
-    context, page = _page_for(browser, live_server.url, people["hana"], size)
+    context, page = signed_in_page(browser, live_server.url, people["hana"], size, DEFAULT_PASSWORD)
     try:
         page.goto(live_server.url + thread.get_absolute_url())
         answer_card = page.locator(f"#answer-{answer.pk}")
@@ -117,7 +107,7 @@ def test_members_comment_mention_each_other_and_follow_the_thread(browser, live_
 
     # Ada, the asker, is offered to add details (not to answer), and her comment under the only
     # answer ("still broken") sends the thread to staff.
-    context, page = _page_for(browser, live_server.url, people["ada"], size)
+    context, page = signed_in_page(browser, live_server.url, people["ada"], size, DEFAULT_PASSWORD)
     try:
         page.goto(live_server.url + thread.get_absolute_url())
         expect(page.get_by_role("heading", name="Your answer")).to_have_count(0)
@@ -147,7 +137,7 @@ def test_members_comment_mention_each_other_and_follow_the_thread(browser, live_
 def test_an_open_thread_shows_new_answers_and_comments_without_a_reload(browser, live_server, people, settings, size):
     settings.LIVE_THREAD_POLL_SECONDS = 2
     thread, answer = people["thread"], people["answer"]
-    context, page = _page_for(browser, live_server.url, people["hana"], size)
+    context, page = signed_in_page(browser, live_server.url, people["hana"], size, DEFAULT_PASSWORD)
     try:
         page.goto(live_server.url + thread.get_absolute_url())
         expect(page.locator("#thread-facts")).to_contain_text(re.compile(r"Answers\s*1"))
@@ -197,7 +187,7 @@ def test_a_member_finds_their_own_questions_answers_and_follows(browser, live_se
     reply = community.post_answer(author=ada, thread=other, body="Yes, on every tablet I tried.")
     community.accept_answer(user=people["sam"], answer=reply)
     community.follow(user=ada, category=category)
-    context, page = _page_for(browser, live_server.url, ada, size)
+    context, page = signed_in_page(browser, live_server.url, ada, size, DEFAULT_PASSWORD)
     try:
         page.goto(live_server.url + ada.get_absolute_url())
         tabs = page.get_by_role("navigation", name="Activity")
@@ -229,7 +219,7 @@ def test_a_member_finds_their_own_questions_answers_and_follows(browser, live_se
     finally:
         context.close()
     # Someone else sees neither the private question nor the Following tab.
-    context, page = _page_for(browser, live_server.url, people["hana"], size)
+    context, page = signed_in_page(browser, live_server.url, people["hana"], size, DEFAULT_PASSWORD)
     try:
         page.goto(live_server.url + ada.get_absolute_url())
         expect(page.locator("#activity")).not_to_contain_text(private.title)
