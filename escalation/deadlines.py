@@ -228,9 +228,6 @@ def deadline_still_needed(deadline: Deadline) -> bool:
     )
 
 
-ESCALATE_ATTEMPTS = 3
-
-
 def _escalate_deadlines(batch: list[Deadline], *, now: datetime) -> None:
     """Escalate due timers whose rows the caller holds FOR UPDATE, or clear those the thread
     no longer needs (answered, solved, deleted); every row is marked done. The one path of the
@@ -240,14 +237,17 @@ def _escalate_deadlines(batch: list[Deadline], *, now: datetime) -> None:
     A thread already with staff gets a history line on its ticket (a flagged ticket keeps the
     timers running). When a ticket insert collides with one opened meanwhile (a receiver or a
     countdown task), the active tickets are read again and the insert retried: the one-active-
-    ticket constraint decides, as it does for escalate_thread.
+    ticket constraint decides, as it does for escalate_thread. A collision waits for the other
+    transaction to commit, so the next read sees at least one more active ticket: a batch of n
+    threads needs at most n + 1 tries, however many sweeps and offer expiries run at once.
     """
     diverted = _divert(batch, now=now)
     batch = [deadline for deadline in batch if deadline.pk not in diverted]
     needed = [deadline for deadline in batch if deadline_still_needed(deadline)]
     thread_ids = {deadline.thread_id for deadline in needed}
     policies = policies_for(category_ids={d.thread.category_id for d in needed}) if needed else {}
-    for attempt in range(ESCALATE_ATTEMPTS):
+    attempts = len(thread_ids) + 1
+    for attempt in range(attempts):
         active = {t.thread_id: t for t in Ticket.objects.filter(thread_id__in=thread_ids).active()} if thread_ids else {}
         new_tickets: list[tuple[Ticket, str]] = []
         timers: list[tuple[int, str]] = []  # (thread_id, detail) for threads already with staff
@@ -272,7 +272,7 @@ def _escalate_deadlines(batch: list[Deadline], *, now: datetime) -> None:
                 Ticket.objects.bulk_create([ticket for ticket, _detail in new_tickets])
             break
         except IntegrityError:
-            if attempt == ESCALATE_ATTEMPTS - 1:
+            if attempt == attempts - 1:
                 raise
     events_ = [
         TicketEvent(ticket=ticket, action=TicketEvent.Action.OPENED, detail=detail[:300], created_at=now)
