@@ -28,8 +28,8 @@ import string
 from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Subquery
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -399,21 +399,105 @@ def remove_upvote(*, user, answer: Answer) -> bool:
     return _remove_vote(user=user, thread=thread, answer=answer)
 
 
-@transaction.atomic
-def toggle_upvote(*, user, answer: Answer) -> bool:
-    """Upvote, or take the upvote back if there is one. Returns True when the user now has a
-    vote on the answer; ``answer.upvote_count`` and ``answer.thread`` are set to their new state.
+def _lock_thread_of_answer(answer_id: int) -> Thread:
+    """Lock the thread of the answer with this id, in one statement (the vote endpoint knows
+    only the answer's id). Raises Thread.DoesNotExist when there is no such answer."""
+    thread_id = Answer.objects.filter(pk=answer_id).values("thread_id")[:1]
+    # Without the texts: a long question's body is stored out of line and costs a read.
+    return Thread.objects.select_for_update().defer("body", "body_html").get(pk=Subquery(thread_id))
 
-    The vote endpoint's path, so it is short: lock the thread and the answer, delete the vote
-    (one statement that says whether there was one), else insert it, and move the counters."""
-    thread, locked = _lock_answer(answer)
-    if _remove_vote(user=user, thread=thread, answer=locked):
-        voted = False
-    else:
-        _add_vote(user=user, thread=thread, answer=locked)
-        voted = True
+
+# One statement for a vote's rows on PostgreSQL: delete the member's vote, or insert one when
+# there was none and they may vote, and move the answer's and the thread's counters by the
+# difference (the thread's only while the answer stands, or for a new vote). Data-modifying
+# CTEs see one snapshot and pass their rows on through RETURNING; the caller holds the
+# thread's lock, which every write to this answer's votes and counters takes first.
+_TOGGLE_VOTE_SQL = """
+WITH gone AS (
+    DELETE FROM {vote} WHERE answer_id = %(answer)s AND user_id = %(user)s RETURNING 1
+), added AS (
+    INSERT INTO {vote} (answer_id, user_id, created_at)
+    SELECT %(answer)s, %(user)s, %(now)s WHERE %(may_vote)s AND NOT EXISTS (SELECT 1 FROM gone)
+    RETURNING 1
+), change AS (
+    SELECT (SELECT count(*) FROM added) - (SELECT count(*) FROM gone) AS n
+), answer_row AS (
+    UPDATE {answer} SET upvote_count = upvote_count + change.n FROM change
+    WHERE id = %(answer)s AND change.n <> 0 RETURNING upvote_count
+), thread_row AS (
+    UPDATE {thread} SET version = version + 1,
+        upvote_count = upvote_count + CASE WHEN change.n > 0 OR NOT %(answer_deleted)s THEN change.n ELSE 0 END
+    FROM change WHERE id = %(thread)s AND change.n <> 0 RETURNING version, upvote_count
+)
+SELECT change.n, (SELECT upvote_count FROM answer_row), (SELECT version FROM thread_row),
+       (SELECT upvote_count FROM thread_row)
+FROM change
+"""
+
+
+def _toggle_vote_rows(*, user, thread: Thread, answer: Answer, may_vote: bool) -> int:
+    """Take the member's vote back, or give it when they have none and ``may_vote``; move
+    the counters and set them on the instances. Returns -1, +1, or 0 (nothing changed)."""
+    if connection.vendor != "postgresql":
+        if AnswerVote.objects.filter(answer=answer, user=user).delete()[0]:
+            change = -1
+        elif may_vote:
+            AnswerVote.objects.create(answer=answer, user=user, created_at=timezone.now())
+            change = 1
+        else:
+            return 0
+        _count_vote(thread=thread, answer=answer, change=change)
+        return change
+    quote = connection.ops.quote_name
+    sql = _TOGGLE_VOTE_SQL.format(
+        vote=quote(AnswerVote._meta.db_table), answer=quote(Answer._meta.db_table), thread=quote(Thread._meta.db_table)
+    )
+    params = {
+        "answer": answer.pk, "user": user.pk, "thread": thread.pk, "now": timezone.now(),
+        "may_vote": may_vote, "answer_deleted": answer.is_deleted,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        change, answer_votes, version, thread_votes = cursor.fetchone()
+    if change:
+        answer.upvote_count, thread.version, thread.upvote_count = answer_votes, version, thread_votes
+    return change
+
+
+@transaction.atomic
+def toggle_vote(*, user, answer_id: int) -> tuple[Answer, bool]:
+    """The vote endpoint's path: upvote the answer, or take the member's upvote back if they
+    have one. Returns the answer (its upvote_count, and its thread with the new counts and
+    version, as this transaction left them) and whether the member now has a vote on it.
+
+    Raises Answer.DoesNotExist when the member may not see the answer. Three statements on
+    PostgreSQL before the events' receivers: lock the thread through the answer's id, read the
+    answer under that lock (every write to it takes the lock first, so the read is current),
+    and change the vote and both counters in one statement."""
+    try:
+        thread = _lock_thread_of_answer(answer_id)
+    except Thread.DoesNotExist:
+        raise Answer.DoesNotExist from None
+    answer = Answer.objects.visible_to(user).select_related("author").defer("body", "body_html").get(pk=answer_id)
+    if not thread.is_visible_to(user):
+        raise Answer.DoesNotExist
+    answer.thread = thread
+    change = _toggle_vote_rows(user=user, thread=thread, answer=answer, may_vote=permissions.can_vote(user, answer))
+    if change == 0:
+        permissions.check_can_vote(user, answer)  # says why the member may not vote
+        raise PermissionDenied("You can't vote on this answer.")
+    signal = events.answer_upvoted if change > 0 else events.answer_unvoted
+    signal.send(sender=Answer, answer=answer, voter=user)
+    return answer, change > 0
+
+
+def toggle_upvote(*, user, answer: Answer) -> bool:
+    """Upvote, or take the upvote back if there is one (toggle_vote). Returns True when the
+    user now has a vote on the answer; ``answer.upvote_count`` and ``answer.thread`` are set to
+    their new state."""
+    locked, voted = toggle_vote(user=user, answer_id=answer.pk)
     answer.upvote_count = locked.upvote_count
-    answer.thread = thread  # its counts and version as this transaction left them
+    answer.thread = locked.thread
     return voted
 
 

@@ -66,12 +66,15 @@ def on_answer_upvoted(sender, *, answer, voter, **kwargs) -> None:
 
 
 def on_answer_unvoted(sender, *, answer, voter, **kwargs) -> None:
-    reverse_points(
+    entry = reverse_points(
         reason=Reason.ANSWER_UPVOTED,
         source_key=upvote_key(answer_id=answer.pk, voter_id=voter.pk),
         cause="answer_unvoted",
         actor=voter,
     )
+    author = answer.author if type(answer).author.is_cached(answer) else None
+    if entry is not None and entry.new_total is not None and author is not None and author.pk == entry.recipient_id:
+        author.points = entry.new_total  # the caller's instance shows the new total (a rank badge)
 
 
 # --- Solutions ---------------------------------------------------------------------------------

@@ -50,7 +50,13 @@ def _move_points(*, recipient_id: int, points: int) -> int | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    new_total = row[0]
+    _points_moved(recipient_id=recipient_id, points=points, new_total=row[0])
+    return row[0]
+
+
+def _points_moved(*, recipient_id: int, points: int, new_total: int) -> None:
+    """After a total moved by ``points`` to ``new_total``: badges change when the rank did,
+    and a member who climbed to a rank for the first time is told."""
     table = rank_table()
     before, after = table.index_for(new_total - points), table.index_for(new_total)
     if after != before:
@@ -58,7 +64,57 @@ def _move_points(*, recipient_id: int, points: int) -> int | None:
         pagecache.site_changed()
     if after > before and after > 0:
         _notify_rank_up(user_id=recipient_id, rank=table.ranks[after])
-    return new_total
+
+
+# The vote endpoint's credit and reversal on PostgreSQL, each one statement instead of three
+# (find the newest credit for the key, insert the ledger row, move the total): the same rules
+# as the ORM path below them, which SQLite takes. ON CONFLICT DO NOTHING is the unique
+# constraints' answer to a replayed event, as IntegrityError is on the other path.
+_CREDIT_SQL = """
+WITH latest AS (
+    SELECT e.generation,
+           (SELECT r.cause FROM {ledger} r WHERE r.reversal_of_id = e.id LIMIT 1) AS reversal_cause
+    FROM {ledger} e
+    WHERE e.reason = %(reason)s AND e.source_key = %(key)s AND e.reversal_of_id IS NULL
+    ORDER BY e.generation DESC LIMIT 1
+), entry AS (
+    INSERT INTO {ledger} (recipient_id, points, reason, source_key, generation, reversal_of_id, cause,
+                          thread_id, answer_id, actor_id, note, created_at)
+    SELECT %(recipient)s, %(points)s, %(reason)s, %(key)s, COALESCE((SELECT generation + 1 FROM latest), 0),
+           NULL, '', %(thread)s, %(answer)s, %(actor)s, %(note)s, %(now)s
+    WHERE NOT EXISTS (SELECT 1 FROM latest WHERE reversal_cause IS NULL OR reversal_cause = %(ring)s)
+    ON CONFLICT DO NOTHING
+    RETURNING id, generation, points
+)
+UPDATE {user} SET points = {user}.points + entry.points FROM entry WHERE {user}.id = %(recipient)s
+RETURNING entry.id, entry.generation, {user}.points
+"""
+
+_REVERSE_SQL = """
+WITH latest AS (
+    SELECT e.id, e.recipient_id, e.points, e.generation, e.thread_id, e.answer_id,
+           EXISTS (SELECT 1 FROM {ledger} r WHERE r.reversal_of_id = e.id) AS reversed
+    FROM {ledger} e
+    WHERE e.reason = %(reason)s AND e.source_key = %(key)s AND e.reversal_of_id IS NULL
+    ORDER BY e.generation DESC LIMIT 1
+), entry AS (
+    INSERT INTO {ledger} (recipient_id, points, reason, source_key, generation, reversal_of_id, cause,
+                          thread_id, answer_id, actor_id, note, created_at)
+    SELECT recipient_id, -points, %(reason)s, %(key)s, generation, id, %(cause)s,
+           thread_id, answer_id, %(actor)s, %(note)s, %(now)s
+    FROM latest WHERE NOT reversed
+    ON CONFLICT DO NOTHING
+    RETURNING id, recipient_id, points, generation, reversal_of_id, thread_id, answer_id
+)
+UPDATE {user} SET points = {user}.points + entry.points FROM entry WHERE {user}.id = entry.recipient_id
+RETURNING entry.id, entry.recipient_id, entry.points, entry.generation, entry.reversal_of_id,
+          entry.thread_id, entry.answer_id, {user}.points
+"""
+
+
+def _ledger_sql(template: str) -> str:
+    quote = connection.ops.quote_name
+    return template.format(ledger=quote(LedgerEntry._meta.db_table), user=quote(get_user_model()._meta.db_table))
 
 
 def _notify_rank_up(*, user_id: int, rank) -> RankNotice | None:
@@ -127,6 +183,26 @@ def credit_points(
         points = rule_points(reason)
     if not points:
         return None
+    now = timezone.now()
+    if connection.vendor == "postgresql":
+        params = {
+            "recipient": recipient.pk, "points": points, "reason": reason, "key": source_key,
+            "thread": getattr(thread, "pk", None), "answer": getattr(answer, "pk", None),
+            "actor": getattr(actor, "pk", None), "note": note, "now": now, "ring": RING_CAUSE,
+        }
+        with connection.cursor() as cursor:
+            cursor.execute(_ledger_sql(_CREDIT_SQL), params)
+            row = cursor.fetchone()
+        if row is None:
+            return None  # a credit for this key stands, or was taken back for a voting ring
+        entry_id, generation, new_total = row
+        _points_moved(recipient_id=recipient.pk, points=points, new_total=new_total)
+        if hasattr(recipient, "points"):
+            recipient.points = new_total
+        return LedgerEntry(
+            id=entry_id, recipient=recipient, points=points, reason=reason, source_key=source_key,
+            generation=generation, thread=thread, answer=answer, actor=actor, note=note, created_at=now,
+        )
     latest = _latest_credit(reason=reason, source_key=source_key)
     if latest is not None:
         if not _is_reversed(latest) or latest.reversal_cause == RING_CAUSE:
@@ -144,7 +220,7 @@ def credit_points(
                 answer=answer,
                 actor=actor,
                 note=note,
-                created_at=timezone.now(),
+                created_at=now,
             )
     except IntegrityError:
         return None
@@ -161,8 +237,26 @@ def reverse_points(
     """Take back the active credit for this key, if any, with a negative row of its own.
 
     Takes back what was credited, not what the rule gives today. Returns None when there is
-    nothing to take back (never credited, already taken back, or a replayed event).
+    nothing to take back (never credited, already taken back, or a replayed event). The entry
+    returned carries ``new_total``, the recipient's points after it.
     """
+    now = timezone.now()
+    if connection.vendor == "postgresql":
+        params = {"reason": reason, "key": source_key, "cause": cause, "actor": getattr(actor, "pk", None), "note": note, "now": now}
+        with connection.cursor() as cursor:
+            cursor.execute(_ledger_sql(_REVERSE_SQL), params)
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        entry_id, recipient_id, points, generation, credit_id, thread_id, answer_id, new_total = row
+        _points_moved(recipient_id=recipient_id, points=points, new_total=new_total)
+        entry = LedgerEntry(
+            id=entry_id, recipient_id=recipient_id, points=points, reason=reason, source_key=source_key,
+            generation=generation, reversal_of_id=credit_id, cause=cause, thread_id=thread_id,
+            answer_id=answer_id, actor=actor, note=note, created_at=now,
+        )
+        entry.new_total = new_total
+        return entry
     credit = _active_credit(reason=reason, source_key=source_key)
     if credit is None:
         return None
@@ -180,11 +274,11 @@ def reverse_points(
                 answer_id=credit.answer_id,
                 actor=actor,
                 note=note,
-                created_at=timezone.now(),
+                created_at=now,
             )
     except IntegrityError:
         return None
-    _move_points(recipient_id=credit.recipient_id, points=-credit.points)
+    entry.new_total = _move_points(recipient_id=credit.recipient_id, points=-credit.points)
     return entry
 
 

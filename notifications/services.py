@@ -149,7 +149,10 @@ def notify(
                 if email:
                     changes["email_status"] = Notification.EmailStatus.PENDING
                 Notification.objects.filter(pk=current.pk).update(**changes)
-                current.refresh_from_db()
+                # The row is locked (select_for_update above): its new values are these.
+                changes["count"] = current.count + 1
+                for name, value in changes.items():
+                    setattr(current, name, value)
                 return current
         notification = Notification.objects.create(
             recipient=recipient,

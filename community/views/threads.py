@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
@@ -195,24 +195,24 @@ VOTE_WITHOUT_POINTS = (
 def vote(request: HttpRequest, pk: int) -> Reply:
     """Toggle "This helped" on an answer. htmx gets the button back; others the page. A
     member whose votes move no points yet (a brand-new account) is told so."""
-    answer = visible_answer(request, pk)
     error = ""
     try:
-        voted = services.toggle_upvote(user=request.user, answer=answer)
+        answer, voted = services.toggle_vote(user=request.user, answer_id=pk)
+    except Answer.DoesNotExist:
+        raise Http404("No such answer.") from None
     except (ValidationError, PermissionDenied) as exc:
         error = problem(request, exc)
+        answer = visible_answer(request, pk)
         voted = AnswerVote.objects.filter(answer=answer, user=request.user).exists()
     note = ""
     if voted and not error and not privileges_for(request.user).votes_move_points:
         note = VOTE_WITHOUT_POINTS
 
     def button() -> dict:
-        # toggle_upvote set answer.upvote_count and answer.thread (the sidebar's counts), and
-        # kudos the author's new points when it credited them (their rank badge): both change
-        # in place, out of band. A vote taken back reads the points again.
+        # toggle_vote set answer.upvote_count and answer.thread (the sidebar's counts), and
+        # kudos the author's new points when it credited them or took them back (their rank
+        # badge): both change in place, out of band.
         thread = answer.thread
-        if not voted:
-            answer.author.refresh_from_db(fields=["points"])
         answer.viewer_voted = voted
         answer.viewer_can_vote = permissions.can_vote(request.user, answer)
         return {"answer": answer, "error": error, "note": note, "thread": thread, "badge_member": answer.author}

@@ -369,10 +369,12 @@ def test_each_htmx_view_names_its_partial_once():
 # --- The vote endpoint's query budget --------------------------------------------------------------
 
 
-# Measured: 18 on SQLite (database sessions, BEGIN and COMMIT are statements there); on
-# PostgreSQL with cached sessions 16 for a vote and 13 for taking it back, outside a test's
-# transaction (inside one, the service's transaction is a savepoint: two more).
-VOTE_QUERY_BUDGET = 18
+# Statements of one vote, apart from transaction control (BEGIN, COMMIT, savepoints). On
+# PostgreSQL the vote is one statement and so is the author's credit (community.services.
+# toggle_vote, kudos.services.credit_points): measured 7 for a vote that notifies the author,
+# 5 for taking it back. SQLite takes the ORM path, a statement per row: measured 13 and 10.
+VOTE_QUERY_BUDGET = {"postgresql": 8, "sqlite": 13}
+TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
 
 
 def test_a_vote_and_its_undo_cost_the_same_queries_on_a_small_and_a_busy_thread(client, thread, category):
@@ -398,6 +400,6 @@ def test_a_vote_and_its_undo_cost_the_same_queries_on_a_small_and_a_busy_thread(
             with CaptureQueriesContext(connection) as queries:
                 response = client.post(url, HTTP_HX_REQUEST="true")
             assert response.status_code == 200
-            counts.append(len(queries))
+            counts.append(len([q for q in queries if not q["sql"].lstrip().upper().startswith(TRANSACTION_CONTROL)]))
     assert counts[0] == counts[2] and counts[1] == counts[3], counts
-    assert max(counts) <= VOTE_QUERY_BUDGET, counts
+    assert max(counts) <= VOTE_QUERY_BUDGET[connection.vendor], counts
