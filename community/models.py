@@ -135,6 +135,9 @@ class Thread(models.Model):
                 condition=listed_q(),
             ),
             models.Index(fields=["category", "-last_activity_at"], name="thread_category_activity"),
+            # The sidebar's counts of listed threads per category and per tag: index-only scans
+            # of the listed threads on PostgreSQL (INCLUDE id), not a scan of the wide table.
+            models.Index(fields=["category"], include=["id"], condition=listed_q(), name="thread_listed_category"),
             models.Index(fields=["author", "-created_at"], name="thread_author_created"),
             # The deflection report's cohort scans (reports.selectors): covering on PostgreSQL so
             # they are index-only; built concurrently by community/migrations/0006.

@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.functional import empty
 from taggit.models import Tag, TaggedItem
 
@@ -140,7 +141,10 @@ def sidebar() -> dict:
 
 
 def _sidebar() -> dict:
-    categories = Category.objects.annotate(num_threads=Count("threads", filter=listed_q("threads__")))
+    # A count per category, each over the listed threads' partial index (thread_listed_category);
+    # a LEFT JOIN with COUNT ... FILTER read every thread row instead.
+    counts = Thread.objects.listed().filter(category=OuterRef("pk")).order_by().values("category").annotate(n=Count("pk"))
+    categories = Category.objects.annotate(num_threads=Coalesce(Subquery(counts.values("n")), 0))
     return {"categories": list(categories), "popular_tags": tags_with_counts(limit=POPULAR_TAGS)}
 
 
