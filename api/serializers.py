@@ -40,7 +40,8 @@ class ThreadSerializer(serializers.Serializer):
     url = serializers.CharField(source="get_absolute_url")
 
     def get_tags(self, thread) -> list[str]:
-        return sorted(tag.name for tag in thread.tags.all())
+        tags = thread.tag_list if hasattr(thread, "tag_list") else thread.tags.all()  # with_list_data's
+        return sorted(tag.name for tag in tags)
 
 
 class ThreadDetailSerializer(ThreadSerializer):

@@ -15,6 +15,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 from taggit.managers import TaggableManager
 
+from config.urlcache import cached_reverse
+
 
 class Category(models.Model):
     """A product area. Admin-managed; ``position`` orders them in menus and lists."""
@@ -33,7 +35,7 @@ class Category(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("community:category", kwargs={"slug": self.slug})
+        return cached_reverse("community:category", slug=self.slug)
 
 
 def listed_q(prefix: str = "") -> Q:
@@ -80,8 +82,10 @@ class ThreadQuerySet(models.QuerySet):
         return self.filter(solution__isnull=True)
 
     def with_list_data(self) -> "ThreadQuerySet":
-        """Everything a list row shows, in a constant number of queries."""
-        return self.select_related("category", "author").prefetch_related("tags")
+        """Everything a list row shows, in a constant number of queries; each thread's tags
+        as the list ``tag_list`` (through the manager, Django would build a tag query per
+        thread only to hold the prefetched rows)."""
+        return self.select_related("category", "author").prefetch_related(models.Prefetch("tags", to_attr="tag_list"))
 
 
 class Thread(models.Model):
@@ -157,7 +161,7 @@ class Thread(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        return reverse("community:thread", kwargs={"pk": self.pk, "slug": self.slug})
+        return cached_reverse("community:thread", pk=self.pk, slug=self.slug)
 
     @property
     def has_solution(self) -> bool:

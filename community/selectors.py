@@ -17,7 +17,7 @@ from taggit.models import Tag, TaggedItem
 
 from community import permissions
 from community.hooks import answer_labels, thread_notices
-from community.models import AnswerVote, Category, Flag, MeToo, Revision, Thread, listed_q
+from community.models import AnswerVote, Category, Flag, MeToo, Revision, Thread
 
 PAGE_SIZE = 25
 POPULAR_TAGS = 15

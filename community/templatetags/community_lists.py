@@ -1,6 +1,8 @@
 from django import template
 from django.utils.http import urlencode
 
+from config.urlcache import cached_reverse
+
 register = template.Library()
 
 
@@ -33,3 +35,9 @@ def flag_reason_choices():
     from community.models import Flag
 
     return Flag.Reason.choices
+
+
+@register.filter
+def tag_url(tag) -> str:
+    """A tag page's URL, reversed once rather than per link (config.urlcache)."""
+    return cached_reverse("community:tag", tag=tag.slug)
