@@ -491,3 +491,44 @@ def test_the_ask_form_and_the_service_refuse_a_title_with_the_same_rule(member, 
     with pytest.raises(ValidationError) as refused:
         services.ask_question(author=member, category=category, title=title, body="Details here")
     assert form.errors["title"] == refused.value.messages
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_toggles_by_many_members_keep_every_counter_and_the_points_true(on_postgres, category):
+    """The vote endpoint's one-statement toggle and one-statement credit on PostgreSQL, run by
+    six members at once, three of whom vote and take it back: the stored counters equal the
+    vote rows, and the author's points equal their ledger."""
+    from django.db.models import Sum
+
+    from kudos.models import LedgerEntry
+
+    asker, answerer = UserFactory(), UserFactory()
+    thread = ask(asker, category)
+    answer = services.post_answer(author=answerer, thread=thread, body="Try this.")
+    voters = [UserFactory() for _ in range(6)]
+    barrier = threading.Barrier(len(voters))
+    errors = []
+
+    def toggle(index, voter):
+        try:
+            barrier.wait(timeout=10)
+            for _ in range(2 if index % 2 else 1):
+                services.toggle_vote(user=voter, answer_id=answer.pk)
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    workers = [threading.Thread(target=toggle, args=(i, voter)) for i, voter in enumerate(voters)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+    assert errors == []
+    votes = AnswerVote.objects.filter(answer=answer).count()
+    assert votes == 3
+    assert Answer.objects.get(pk=answer.pk).upvote_count == votes
+    assert Thread.objects.get(pk=thread.pk).upvote_count == votes
+    answerer.refresh_from_db()
+    ledger = LedgerEntry.objects.filter(recipient=answerer).aggregate(total=Sum("points"))["total"] or 0
+    assert answerer.points == ledger > 0  # the voters move points: the credit statement ran
