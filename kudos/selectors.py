@@ -72,8 +72,20 @@ def rank_table() -> RankTable:
     return _shared_table()
 
 
+# The table of the version this process saw last: a table never changes under its version (a
+# rank saved writes a new version), so only the version costs a cache read per request, not
+# the table's bytes and their unpickling too. RankTable is frozen, so requests may share it.
+_process_table: dict[str, RankTable] = {}
+
+
 def _shared_table() -> RankTable:
-    return cache.get_or_set(TABLE_KEY.format(version=rank_version()), _load_table, timeout=TABLE_SECONDS)
+    version = rank_version()
+    table = _process_table.get(version)
+    if table is None:
+        table = cache.get_or_set(TABLE_KEY.format(version=version), _load_table, timeout=TABLE_SECONDS)
+        _process_table.clear()
+        _process_table[version] = table
+    return table
 
 
 def point_rules() -> dict[str, int]:
