@@ -30,6 +30,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from community.privacy import mask_account_data
 from config import retries
 from config.tasks import enqueue_on_commit, task_named
 from escalation.models import Channel, HelpdeskHandoff, Ticket, TicketEvent
@@ -79,8 +80,14 @@ def ticket_fields(ticket: Ticket) -> dict:
     }
 
 
+def _stored(text: str) -> str:
+    """What the helpdesk said (errors echo its response), bounded and with account data
+    masked before it is stored and shown to staff, as every other stored text."""
+    return mask_account_data(text[:300], max_chars=300).text[:300]
+
+
 def record_handoff_event(*, ticket_id: int, detail: str, now: datetime) -> None:
-    TicketEvent.objects.create(ticket_id=ticket_id, action=TicketEvent.Action.HANDOFF, detail=detail[:300],
+    TicketEvent.objects.create(ticket_id=ticket_id, action=TicketEvent.Action.HANDOFF, detail=_stored(detail),
                                created_at=now)
 
 
@@ -230,7 +237,7 @@ def push_handoff(*, handoff_id: int, now: datetime | None = None) -> HelpdeskHan
 
 
 def _failed(handoff: HelpdeskHandoff, *, now: datetime, error: str) -> HelpdeskHandoff:
-    changes: dict = {"last_error": error[:300]}
+    changes: dict = {"last_error": _stored(error)}
     retry_at = retries.retry_at(BACKOFF, attempts=handoff.attempts, now=now)
     if retry_at is not None:
         changes["next_attempt_at"] = retry_at
@@ -256,7 +263,7 @@ def refresh_status(*, handoff_id: int, now: datetime | None = None) -> HelpdeskH
     try:
         status = reader(handoff.channel, handoff.remote_id)
     except (requests.RequestException, HelpdeskError, KeyError, TypeError) as exc:
-        HelpdeskHandoff.objects.filter(pk=handoff.pk).update(synced_at=now, last_error=f"{type(exc).__name__}: {exc}"[:300])
+        HelpdeskHandoff.objects.filter(pk=handoff.pk).update(synced_at=now, last_error=_stored(f"{type(exc).__name__}: {exc}"))
     else:
         HelpdeskHandoff.objects.filter(pk=handoff.pk).update(remote_status=status[:40], synced_at=now, last_error="")
     handoff.refresh_from_db()

@@ -238,3 +238,19 @@ def test_admins_send_a_test_message_to_a_chat(admin_user, client):
         assert "Peerdesk is connected" in server.received[0].json()["text"]
     finally:
         server.stop()
+
+
+def test_a_helpdesk_error_echoing_a_card_number_is_stored_masked(queued, member, staff, category):
+    """Errors keep the helpdesk's answer for staff; one that echoes account data (a proxy
+    repeating the request, a form's validation message) is masked before it is stored."""
+    echo = Receiver(respond=lambda request: (422, b'{"error": "card 4111 1111 1111 1111 is not allowed"}'))
+    try:
+        channel = Channel.objects.create(name="Echo desk", instructions="x", kind=Channel.Kind.WEBHOOK,
+                                         api_url=echo.url + "/tickets")
+        ticket = escalated_ticket(member, category)
+        redirect_ticket(ticket_id=ticket.pk, staff=staff, channel=channel)
+        handoff = helpdesk.push_handoff(handoff_id=HelpdeskHandoff.objects.get().pk)
+    finally:
+        echo.stop()
+    assert handoff.status == "pending" and "422" in handoff.last_error
+    assert "4111 1111 1111 1111" not in handoff.last_error and "1111" in handoff.last_error
