@@ -139,6 +139,19 @@ def cached_for_lists(name: str, compute, *, timeout: int = 300, counts_only: boo
 # --- Middleware ---------------------------------------------------------------------------------
 
 
+# The parameters the cached pages read (lists, tag and category pages, search). A page asked
+# for with any other, or with a long query string, is rendered and not stored: every distinct
+# query string is a copy of its own, and made-up ones (?x=1, ?x=2, ...) would let anyone fill
+# the cache and evict the pages readers need.
+CACHED_PARAMETERS = frozenset({"page", "show", "sort", "category", "tag", "mine", "q", "solved", "date"})
+MAX_CACHED_QUERY = 300
+
+
+def _cacheable_query(request: HttpRequest) -> bool:
+    query = request.META.get("QUERY_STRING", "")
+    return not query or (len(query) <= MAX_CACHED_QUERY and CACHED_PARAMETERS.issuperset(request.GET))
+
+
 def _eligible(request: HttpRequest) -> bool:
     return (
         request.method == "GET"
@@ -146,6 +159,7 @@ def _eligible(request: HttpRequest) -> bool:
         and "messages" not in request.COOKIES
         and "HTTP_HX_REQUEST" not in request.META
         and _seconds() > 0
+        and _cacheable_query(request)
     )
 
 

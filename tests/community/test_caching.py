@@ -151,6 +151,16 @@ def test_a_visitor_with_a_message_waiting_gets_a_fresh_page(client, thread, memb
     assert "X-Page-Cache" not in response
 
 
+def test_made_up_query_strings_are_rendered_but_never_stored(client, thread):
+    """Anyone can invent query strings; only the parameters the pages read make copies."""
+    home = reverse("community:home")
+    for url in (f"{home}?utm_source=x1", f"{home}?utm_source=x1", f"{home}?show=solved&" + "sort=new&" * 60):
+        response = client.get(url)
+        assert response.status_code == 200 and "X-Page-Cache" not in response, url
+    assert client.get(f"{home}?show=solved")["X-Page-Cache"] == "miss"
+    assert client.get(f"{home}?show=solved")["X-Page-Cache"] == "hit"
+
+
 def test_htmx_requests_bypass_the_cache(client, thread):
     client.get(reverse("community:home"))
     response = client.get(reverse("community:home"), HTTP_HX_REQUEST="true")
