@@ -43,6 +43,18 @@ def on_postgres(settings):
     return connection
 
 
+@pytest.fixture
+def default_rules_and_ranks(on_postgres):
+    """A transactional test starts from whatever the last flush left: the point rules and
+    ranks made by the data migration may be gone, so make them again."""
+    import importlib
+
+    from django.apps import apps as global_apps
+
+    create_defaults = importlib.import_module("kudos.migrations.0002_default_rules_and_ranks").create_defaults
+    create_defaults(global_apps, None)
+
+
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """Every test starts with an empty cache (Redis in CI), so cached pages, rank tables and

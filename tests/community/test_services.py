@@ -494,7 +494,7 @@ def test_the_ask_form_and_the_service_refuse_a_title_with_the_same_rule(member, 
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_toggles_by_many_members_keep_every_counter_and_the_points_true(on_postgres, category):
+def test_concurrent_toggles_by_many_members_keep_every_counter_and_the_points_true(default_rules_and_ranks, category):
     """The vote endpoint's one-statement toggle and one-statement credit on PostgreSQL, run by
     six members at once, three of whom vote and take it back: the stored counters equal the
     vote rows, and the author's points equal their ledger."""

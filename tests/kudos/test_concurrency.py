@@ -1,6 +1,5 @@
 """Real concurrent connections on PostgreSQL: points stay exact when votes race."""
 
-import importlib
 import threading
 
 import pytest
@@ -38,16 +37,6 @@ def _run_at_once(n, work):
     for t in threads:
         t.join()
     return errors
-
-
-@pytest.fixture
-def default_rules_and_ranks(on_postgres):
-    """A transactional test starts from whatever the last flush left: the point rules and
-    ranks made by the data migration may be gone, so make them again."""
-    from django.apps import apps as global_apps
-
-    create_defaults = importlib.import_module("kudos.migrations.0002_default_rules_and_ranks").create_defaults
-    create_defaults(global_apps, None)
 
 
 @pytest.fixture
