@@ -70,45 +70,43 @@ def _points_moved(*, recipient_id: int, points: int, new_total: int) -> None:
 # (find the newest credit for the key, insert the ledger row, move the total): the same rules
 # as the ORM path below them, which SQLite takes. ON CONFLICT DO NOTHING is the unique
 # constraints' answer to a replayed event, as IntegrityError is on the other path.
-_CREDIT_SQL = """
-WITH latest AS (
-    SELECT e.generation,
+# The newest credit for the key, and why it was taken back (NULL while it stands).
+_LATEST_CREDIT = """
+    SELECT e.id, e.recipient_id, e.points, e.generation, e.thread_id, e.answer_id,
            (SELECT r.cause FROM {ledger} r WHERE r.reversal_of_id = e.id LIMIT 1) AS reversal_cause
     FROM {ledger} e
     WHERE e.reason = %(reason)s AND e.source_key = %(key)s AND e.reversal_of_id IS NULL
-    ORDER BY e.generation DESC LIMIT 1
+    ORDER BY e.generation DESC LIMIT 1"""
+_INSERT_ENTRY = """INSERT INTO {ledger} (recipient_id, points, reason, source_key, generation, reversal_of_id,
+                          cause, thread_id, answer_id, actor_id, note, created_at)"""
+
+_CREDIT_SQL = f"""
+WITH latest AS ({_LATEST_CREDIT}
 ), entry AS (
-    INSERT INTO {ledger} (recipient_id, points, reason, source_key, generation, reversal_of_id, cause,
-                          thread_id, answer_id, actor_id, note, created_at)
+    {_INSERT_ENTRY}
     SELECT %(recipient)s, %(points)s, %(reason)s, %(key)s, COALESCE((SELECT generation + 1 FROM latest), 0),
            NULL, '', %(thread)s, %(answer)s, %(actor)s, %(note)s, %(now)s
     WHERE NOT EXISTS (SELECT 1 FROM latest WHERE reversal_cause IS NULL OR reversal_cause = %(ring)s)
     ON CONFLICT DO NOTHING
     RETURNING id, generation, points
 )
-UPDATE {user} SET points = {user}.points + entry.points FROM entry WHERE {user}.id = %(recipient)s
-RETURNING entry.id, entry.generation, {user}.points
+UPDATE {{user}} SET points = {{user}}.points + entry.points FROM entry WHERE {{user}}.id = %(recipient)s
+RETURNING entry.id, entry.generation, {{user}}.points
 """
 
-_REVERSE_SQL = """
-WITH latest AS (
-    SELECT e.id, e.recipient_id, e.points, e.generation, e.thread_id, e.answer_id,
-           EXISTS (SELECT 1 FROM {ledger} r WHERE r.reversal_of_id = e.id) AS reversed
-    FROM {ledger} e
-    WHERE e.reason = %(reason)s AND e.source_key = %(key)s AND e.reversal_of_id IS NULL
-    ORDER BY e.generation DESC LIMIT 1
+_REVERSE_SQL = f"""
+WITH latest AS ({_LATEST_CREDIT}
 ), entry AS (
-    INSERT INTO {ledger} (recipient_id, points, reason, source_key, generation, reversal_of_id, cause,
-                          thread_id, answer_id, actor_id, note, created_at)
+    {_INSERT_ENTRY}
     SELECT recipient_id, -points, %(reason)s, %(key)s, generation, id, %(cause)s,
            thread_id, answer_id, %(actor)s, %(note)s, %(now)s
-    FROM latest WHERE NOT reversed
+    FROM latest WHERE reversal_cause IS NULL
     ON CONFLICT DO NOTHING
     RETURNING id, recipient_id, points, generation, reversal_of_id, thread_id, answer_id
 )
-UPDATE {user} SET points = {user}.points + entry.points FROM entry WHERE {user}.id = entry.recipient_id
+UPDATE {{user}} SET points = {{user}}.points + entry.points FROM entry WHERE {{user}}.id = entry.recipient_id
 RETURNING entry.id, entry.recipient_id, entry.points, entry.generation, entry.reversal_of_id,
-          entry.thread_id, entry.answer_id, {user}.points
+          entry.thread_id, entry.answer_id, {{user}}.points
 """
 
 
