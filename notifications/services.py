@@ -122,8 +122,6 @@ def notify(
         return None
     if thread is not None and not thread.is_visible_to(recipient):
         return None
-    on_site, email = preference_for(recipient, kind)
-    email_status = Notification.EmailStatus.PENDING if email else Notification.EmailStatus.NONE
     text = text[:300]
     with transaction.atomic(savepoint=False):
         if group_key:
@@ -139,21 +137,24 @@ def notify(
                 if any(actor.pk in row.data.get("actors", ()) for row in rows):
                     return current
                 data = {**(data or {}), "actors": [actor.pk]}
-            if current is not None:
-                if grouped_text:
-                    text = grouped_text.replace("{count}", str(current.count + 1))[:300]
-                merged = {**current.data}
-                if actor is not None:
-                    merged["actors"] = [*current.data.get("actors", []), actor.pk]
-                changes = {"count": F("count") + 1, "created_at": now, "actor": actor, "text": text, "data": merged}
-                if email:
-                    changes["email_status"] = Notification.EmailStatus.PENDING
-                Notification.objects.filter(pk=current.pk).update(**changes)
-                # The row is locked (select_for_update above): its new values are these.
-                changes["count"] = current.count + 1
-                for name, value in changes.items():
-                    setattr(current, name, value)
-                return current
+        # Read only now: an actor already counted in a group (a vote taken back and given
+        # again) returned above without it.
+        on_site, email = preference_for(recipient, kind)
+        if group_key and current is not None:
+            if grouped_text:
+                text = grouped_text.replace("{count}", str(current.count + 1))[:300]
+            merged = {**current.data}
+            if actor is not None:
+                merged["actors"] = [*current.data.get("actors", []), actor.pk]
+            changes = {"count": F("count") + 1, "created_at": now, "actor": actor, "text": text, "data": merged}
+            if email:
+                changes["email_status"] = Notification.EmailStatus.PENDING
+            Notification.objects.filter(pk=current.pk).update(**changes)
+            # The row is locked (select_for_update above): its new values are these.
+            changes["count"] = current.count + 1
+            for name, value in changes.items():
+                setattr(current, name, value)
+            return current
         notification = Notification.objects.create(
             recipient=recipient,
             kind=kind,
@@ -166,7 +167,7 @@ def notify(
             created_at=now,
             group_key=group_key,
             on_site=on_site,
-            email_status=email_status,
+            email_status=Notification.EmailStatus.PENDING if email else Notification.EmailStatus.NONE,
         )
     if on_site:
         _forget_unread_count(recipient.pk)
