@@ -239,9 +239,10 @@ CELERY_BEAT_SCHEDULE["notifications-accept-reminders"] = {
 }
 
 # --- Accounts (django-allauth) ----------------------------------------------------------------
+# Django's and allauth's, loading the signed-in member with a prepared statement (accounts/backends.py).
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "accounts.backends.ModelBackend",
+    "accounts.backends.AuthenticationBackend",
 ]
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
