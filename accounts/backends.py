@@ -11,12 +11,11 @@ permissions, user_can_authenticate) is the parent's.
 
 from __future__ import annotations
 
+from allauth.account.auth_backends import AuthenticationBackend as AllauthBackend
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend as DjangoModelBackend
 from django.core.exceptions import ValidationError
 from django.db import connections, router
-
-from allauth.account.auth_backends import AuthenticationBackend as AllauthBackend
 
 _statements: dict[str, tuple] = {}
 
