@@ -4,7 +4,7 @@ prepared statement.
 Every signed-in request loads its member (django.contrib.auth.get_user calls the session's
 backend's get_user). The ORM spends longer building that query than PostgreSQL spends
 answering it: on a signed-in page that is most of what signing in costs (docs/benchmarks.md).
-Here the statement is written once per process from the model's columns and the row is turned
+Here the statement is written from the model's columns (listed once per process) and the row is turned
 into a User with Model.from_db, as the ORM itself does. Everything else (authenticate,
 permissions, user_can_authenticate) is the parent's.
 """
@@ -14,30 +14,47 @@ from __future__ import annotations
 from allauth.account.auth_backends import AuthenticationBackend as AllauthBackend
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend as DjangoModelBackend
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import connections, router
 
-_statements: dict[str, tuple] = {}
+_columns: dict[str, tuple] = {}
 
 
-def _user_statement(connection) -> tuple:
-    """(SQL, field names, [(position, converters, column)]) for this connection: the converters
-    the ORM would apply to each column (booleans and times on SQLite; none on PostgreSQL)."""
-    statement = _statements.get(connection.alias)
-    if statement is None:
+def _user_columns(connection) -> tuple:
+    """(quoted columns, field names, [(position, converters, column)]) of the user table for
+    this connection: the converters are those the ORM would apply to each column (booleans and
+    times on SQLite; none on PostgreSQL)."""
+    found = _columns.get(connection.alias)
+    if found is None:
         model = get_user_model()
         concrete = model._meta.concrete_fields
-        quote = connection.ops.quote_name
-        columns = ", ".join(quote(field.column) for field in concrete)
-        sql = f"SELECT {columns} FROM {quote(model._meta.db_table)} WHERE {quote(model._meta.pk.column)} = %s"
         converting = []
         for position, field in enumerate(concrete):
             column = field.get_col(model._meta.db_table)
             converters = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
             if converters:
                 converting.append((position, converters, column))
-        statement = _statements[connection.alias] = (sql, [field.attname for field in concrete], converting)
-    return statement
+        quoted = [connection.ops.quote_name(field.column) for field in concrete]
+        found = _columns[connection.alias] = (quoted, [field.attname for field in concrete], converting)
+    return found
+
+
+def user_select_list(connection, table: str) -> str:
+    """The user table's columns, as ``table.column, ...``, for a statement of one's own whose
+    row starts with them (user_from_row)."""
+    return ", ".join(f"{table}.{column}" for column in _user_columns(connection)[0])
+
+
+def user_from_row(connection, row) -> AbstractBaseUser:
+    """The User of a row that starts with user_select_list's columns."""
+    model = get_user_model()
+    quoted, fields, converting = _user_columns(connection)
+    row = list(row[: len(fields)])
+    for position, converters, column in converting:
+        for converter in converters:
+            row[position] = converter(row[position], column, connection)
+    return model.from_db(connection.alias, fields, row)
 
 
 def load_user(user_id):
@@ -49,20 +66,16 @@ def load_user(user_id):
         return None
     if pk is None:
         return None
-    alias = router.db_for_read(model)
-    connection = connections[alias]
-    sql, fields, converting = _user_statement(connection)
+    connection = connections[router.db_for_read(model)]
+    quote = connection.ops.quote_name
+    sql = (
+        f"SELECT {user_select_list(connection, 'u')} FROM {quote(model._meta.db_table)} u "
+        f"WHERE u.{quote(model._meta.pk.column)} = %s"
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, [pk])
         row = cursor.fetchone()
-    if row is None:
-        return None
-    if converting:
-        row = list(row)
-        for position, converters, column in converting:
-            for converter in converters:
-                row[position] = converter(row[position], column, connection)
-    return model.from_db(alias, fields, row)
+    return None if row is None else user_from_row(connection, row)
 
 
 class ModelBackend(DjangoModelBackend):

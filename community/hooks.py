@@ -93,3 +93,25 @@ def privileges_for(user) -> Privileges:
     if _privileges_provider is None:
         return Privileges()
     return _privileges_provider(user)
+
+
+# --- Viewer facts -----------------------------------------------------------------------------
+# Where other apps keep what they show a signed-in member in their own corner of a thread page
+# (the bell's unread count, the /manage/ link's roles version, the rank table's version, the
+# experts' version). A member's own copy of a thread page (community.ownpage) is served only
+# while the values under these cache keys are those it was rendered with. A provider is called
+# as ``provider(user_id)`` and returns the cache keys (of the default cache) whose values decide
+# its parts of the page for that member, beyond the member's and the thread's rows, which the
+# copy checks itself.
+
+ViewerFactsProvider = Callable[[int], "list[str]"]
+
+_viewer_facts_providers: dict[str, ViewerFactsProvider] = {}
+
+
+def register_viewer_facts(*, key: str, provider: ViewerFactsProvider) -> None:
+    _viewer_facts_providers[key] = provider
+
+
+def viewer_fact_keys(user_id: int) -> list[str]:
+    return [name for key in sorted(_viewer_facts_providers) for name in _viewer_facts_providers[key](user_id)]

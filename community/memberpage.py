@@ -139,7 +139,7 @@ def viewer_on(thread: Thread, user) -> Viewer:
     return viewer
 
 
-def _key(request: HttpRequest, thread: Thread, user, viewer: Viewer) -> str:
+def shared_key(request: HttpRequest, thread: Thread, user, viewer: Viewer) -> str:
     parts = (
         FORMAT,
         thread.pk,
@@ -205,9 +205,15 @@ def _fill(entry: dict, request: HttpRequest, thread: Thread, user, viewer: Viewe
                     answer.viewer_can_accept = can_accept and not is_deleted and not is_hidden
                     out.append(actions.html(answer))
                 out.append(pieces[i + 2])
-    html = "".join(out).replace(CSRF_PLACEHOLDER, get_token(request))
+    return "".join(out)
+
+
+def finish(html: str, *, csrf_token: str, nonce) -> str:
+    """The filled page with this response's CSRF token and CSP nonce in place of their
+    placeholders."""
+    html = html.replace(CSRF_PLACEHOLDER, csrf_token)
     if NONCE_PLACEHOLDER in html:
-        html = html.replace(NONCE_PLACEHOLDER, str(getattr(request, "csp_nonce", "")))
+        html = html.replace(NONCE_PLACEHOLDER, str(nonce()))
     return html
 
 
@@ -227,22 +233,30 @@ def may_share(request: HttpRequest, user) -> bool:
     )
 
 
-def shared_page(request: HttpRequest, thread: Thread, user, build_context) -> HttpResponse:
+def shared_page(request: HttpRequest, thread: Thread, user, build_context, own_copy=None) -> HttpResponse:
     """The thread page from the shared copy, for a request may_share() allowed. ``thread`` is
     thread_row()'s, which the viewer may see; ``build_context()`` is the full page context,
-    called only when the shared copy is missing."""
+    called only when the shared copy is missing. ``own_copy(request, thread, user, notices)``
+    (community.ownpage.prepare) is asked, before the page is filled, whether the filled page
+    is kept for the viewer, and with what key and fingerprint."""
     viewer = viewer_on(thread, user)
-    key = _key(request, thread, user, viewer)
+    key = shared_key(request, thread, user, viewer)
+    notices = thread_notices(thread=thread, viewer=user)
+    own = own_copy(request, thread, user, notices) if own_copy is not None else None
     entry = cache.get(key)
     if entry is None:
         entry = _render_shared(request, build_context())
         cache.set(key, entry, MEMBER_PAGE_SECONDS)
     part_context = {
         "user": user,
-        "notices": thread_notices(thread=thread, viewer=user),
+        "notices": notices,
         "has_me_too": thread.viewer_has_me_too,
         "can_me_too": permissions.can_me_too(user, thread),
         "following": thread.viewer_follows,
         "flagged_thread": viewer.flagged_thread,
     }
-    return HttpResponse(_fill(entry, request, thread, user, viewer, part_context))
+    html = _fill(entry, request, thread, user, viewer, part_context)
+    if own is not None:
+        # Kept by OwnPageMiddleware with the response's headers, once the response is complete.
+        request.member_own_page = (*own, html)
+    return HttpResponse(finish(html, csrf_token=get_token(request), nonce=lambda: getattr(request, "csp_nonce", "")))

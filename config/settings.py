@@ -75,6 +75,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before CSP and sessions: a hit is served with the headers stored with it (community.pagecache).
     "community.pagecache.AnonymousPageCacheMiddleware",
+    # A member's own copy of a thread page they saw before, also with its stored headers (community.ownpage).
+    "community.ownpage.OwnPageMiddleware",
     # django-csp's, with the policy also on 404 pages under DEBUG (config/middleware.py).
     "config.middleware.CSPMiddleware",
     "accounts.middleware.IdentityProviderFormActionMiddleware",  # SSO's redirect (issue 17)
@@ -129,6 +131,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+# Plan the hottest statements once per connection (config/prepared.py); off behind a pooler in
+# transaction mode (PgBouncer's pool_mode = transaction), which loses them between transactions.
+DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

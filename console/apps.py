@@ -10,3 +10,10 @@ class ConsoleConfig(AppConfig):
         from console import receivers
 
         receivers.connect()
+
+        from community.hooks import register_viewer_facts
+        from console.permissions import VERSION_KEY
+
+        # The header's /manage/ link: the member's session holds the answer, valid under this
+        # roles version (community.ownpage).
+        register_viewer_facts(key="console", provider=lambda user_id: [VERSION_KEY])

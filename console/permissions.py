@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied
 
 PERMISSION = "console.manage_community"
 GROUP_NAME = "Community managers"
-_VERSION_KEY = "console:roles:version"
+VERSION_KEY = "console:roles:version"
 
 
 def can_manage(user) -> bool:
@@ -41,12 +41,12 @@ def is_manager_role(user) -> bool:
 
 def _version() -> str | None:
     """The roles version: moved by every role change; None when the cache lost it."""
-    return cache.get(_VERSION_KEY)
+    return cache.get(VERSION_KEY)
 
 
 def forget_roles() -> None:
     """Someone's roles changed: every cached header answer is stale."""
-    cache.set(_VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
 
 
 SESSION_KEY = "console_manage_link"

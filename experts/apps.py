@@ -11,9 +11,10 @@ class ExpertsConfig(AppConfig):
         # them by name (config.tasks.task_named).
         from accounts.badges import register_badge_provider
         from accounts.profile import register_panel
-        from community.hooks import register_answer_labels, register_thread_notice
+        from community.hooks import register_answer_labels, register_thread_notice, register_viewer_facts
         from escalation.diversion import register_diverter
         from experts import receivers, tasks  # noqa: F401
+        from experts.badges import VERSION_KEY as BADGES_VERSION_KEY
         from experts.badges import expert_badges
         from experts.selectors import answer_labels, profile_panel_context, thread_notice
         from experts.services import divert_deadlines
@@ -23,6 +24,8 @@ class ExpertsConfig(AppConfig):
         register_badge_provider(key="experts", provider=expert_badges)
         register_thread_notice(key="experts", provider=thread_notice)
         register_answer_labels(key="experts", provider=answer_labels)
+        # Who is an expert and which threads have offers decide the experts panel and badge.
+        register_viewer_facts(key="experts", provider=lambda user_id: [BADGES_VERSION_KEY])
         register_panel(
             key="experts", template_name="experts/_profile_panel.html", build_context=profile_panel_context, order=5
         )

@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from community import memberpage, permissions, services, validators
+from community import memberpage, ownpage, permissions, services, validators
 from community.forms import AnswerForm, QuestionForm, RetagForm
 from community.hooks import privileges_for
 from community.models import Answer, AnswerVote, Category, Comment, Follow, MeToo, Thread
@@ -101,11 +101,17 @@ def thread_detail(request: HttpRequest, pk: int, slug: str | None = None) -> Htt
         if row is not None and row.is_visible_to(user):
             if slug != row.slug:
                 return redirect(row, permanent=True)
-            return memberpage.shared_page(request, row, user, lambda: thread_context(request, _thread_for_page(request, pk)))
+            return memberpage.shared_page(
+                request, row, user, lambda: thread_context(request, _thread_for_page(request, pk)), own_copy=ownpage.prepare
+            )
     thread = _thread_for_page(request, pk)
     if slug != thread.slug:
         return redirect(thread, permanent=True)
     return render(request, "community/thread.html", thread_context(request, thread))
+
+
+# A member's own copy of this page may be served before the view runs (community.ownpage).
+thread_detail.member_own_page = True
 
 
 def _thread_for_page(request: HttpRequest, pk: int) -> Thread:
