@@ -4,7 +4,8 @@ prepared statement.
 Every signed-in request loads its member (django.contrib.auth.get_user calls the session's
 backend's get_user). The ORM spends longer building that query than PostgreSQL spends
 answering it: on a signed-in page that is most of what signing in costs (docs/benchmarks.md).
-Here the statement is written from the model's columns (listed once per process) and the row is turned
+Here the statement is written from the model's columns (listed once per process), prepared
+once per connection on PostgreSQL (config/prepared.py), and the row is turned
 into a User with Model.from_db, as the ORM itself does. Everything else (authenticate,
 permissions, user_can_authenticate) is the parent's.
 """
@@ -16,7 +17,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend as DjangoModelBackend
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import connections, router
+from django.db import DEFAULT_DB_ALIAS, connections, router
+
+from config.prepared import fetch_one
 
 _columns: dict[str, tuple] = {}
 
@@ -72,9 +75,12 @@ def load_user(user_id):
         f"SELECT {user_select_list(connection, 'u')} FROM {quote(model._meta.db_table)} u "
         f"WHERE u.{quote(model._meta.pk.column)} = %s"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [pk])
-        row = cursor.fetchone()
+    if connection.alias == DEFAULT_DB_ALIAS:
+        row = fetch_one("peerdesk_load_user", sql, [pk])
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [pk])
+            row = cursor.fetchone()
     return None if row is None else user_from_row(connection, row)
 
 

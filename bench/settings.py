@@ -18,6 +18,8 @@ CSRF_COOKIE_SECURE = False
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 
 # BENCH_CACHE_MODE (set by bench/run.py for each round): "served" is the site as deployed;
+# "noown" turns off only the members' own copies of thread pages (a member's first read of a
+# thread version: the shared page, filled for them);
 # "nopage" turns off the page caches, anonymous and members' (and the list aggregates cached
 # with them);
 # "none" also renders every thread's answers from scratch.
@@ -25,5 +27,7 @@ CACHE_MODE = os.environ.get("BENCH_CACHE_MODE", "served")
 if CACHE_MODE in ("nopage", "none"):
     ANONYMOUS_PAGE_CACHE_SECONDS = 0
     MEMBER_PAGE_CACHE = False
+if CACHE_MODE == "noown":
+    MEMBER_OWN_PAGE = False
 if CACHE_MODE == "none":
     ANSWERS_FRAGMENT_CACHE = False

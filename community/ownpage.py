@@ -86,6 +86,10 @@ _CSRF_BYTES, _NONCE_BYTES = memberpage.CSRF_PLACEHOLDER.encode(), memberpage.NON
 _PLACEHOLDERS_RE = re.compile(f"({re.escape(memberpage.CSRF_PLACEHOLDER)}|{re.escape(memberpage.NONCE_PLACEHOLDER)})")
 
 
+def _on() -> bool:
+    return bool(settings.MEMBER_PAGE_CACHE and getattr(settings, "MEMBER_OWN_PAGE", True))
+
+
 # --- The fingerprint ----------------------------------------------------------------------------
 
 
@@ -159,7 +163,7 @@ def _entry_key(session_key: str, path: str) -> str:
 def prepare(request: HttpRequest, thread: Thread, user, notices: list) -> tuple[str, str] | None:
     """For memberpage.shared_page, before it fills the page: (the copy's cache key, the
     fingerprint) when this viewer's page may be kept, else None."""
-    if not settings.MEMBER_PAGE_CACHE or notices or thread.is_private or user.is_staff or thread.author_id == user.pk:
+    if not _on() or notices or thread.is_private or user.is_staff or thread.author_id == user.pk:
         return None
     session = getattr(request, "session", None)
     session_key = getattr(session, "session_key", None)
@@ -309,7 +313,7 @@ class OwnPageMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest):
-        if settings.MEMBER_PAGE_CACHE and request.method == "GET":
+        if request.method == "GET" and _on():
             response = _serve(request)
             if response is not None:
                 return response

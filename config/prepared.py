@@ -48,8 +48,10 @@ def fetch_one(name: str, sql: str, params: list):
                 state[1].add(name)
             cursor.execute(f"EXECUTE {name} ({', '.join(['%s'] * len(params))})", params)
         except DatabaseError:
-            # Prepared on a server connection that is gone (a pooler), or any other failure:
-            # forget what this connection has prepared; the caller's next call prepares again.
+            # Prepared on a server connection that is gone (a pooler's DISCARD ALL), or any other
+            # failure: forget what this connection has prepared (the next call prepares again)
+            # and run the statement as it is; outside a transaction, the failure left nothing
+            # behind. A database that is down fails here too, as any query would.
             connection.__dict__.pop("peerdesk_prepared", None)
-            raise
+            cursor.execute(sql, params)
         return cursor.fetchone()

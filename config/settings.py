@@ -511,6 +511,10 @@ ANSWERS_FRAGMENT_CACHE = env.bool("ANSWERS_FRAGMENT_CACHE", default=True)
 # version and shared, each viewer's own pieces filled in per request (community/memberpage.py);
 # off only to measure pages rendered for each member.
 MEMBER_PAGE_CACHE = env.bool("MEMBER_PAGE_CACHE", default=True)
+# A member who reads a thread again while nothing they would see changed is given their own copy
+# of the filled page, before the middleware (community/ownpage.py); off only to measure a
+# member's first read of a thread version.
+MEMBER_OWN_PAGE = env.bool("MEMBER_OWN_PAGE", default=True)
 
 # --- Live thread pages (community/views/conversation.py) -----------------------------------------
 # How often an open thread page asks whether anything changed (htmx polling, one indexed query

@@ -301,9 +301,13 @@ def test_on_postgresql_the_statement_is_prepared_once_and_a_lost_one_is_prepared
     assert [q["sql"].split(" ")[0] for q in queries] == ["EXECUTE"]
     with connection.cursor() as cursor:
         cursor.execute("DEALLOCATE ALL")  # as a pooler's DISCARD ALL would
-    response, own = load(reader, url)  # the EXECUTE fails; the full stack answers
-    assert not own and "Sign out and in again." in response.content.decode()
-    assert settled(reader, url)
+    with CaptureQueriesContext(connection) as queries:
+        response, own = load(reader, url)  # the EXECUTE fails and the statement runs as it is
+    assert own and "Sign out and in again." in response.content.decode()
+    assert [q["sql"].split(" ")[0] for q in queries] == ["EXECUTE", "SELECT"]
+    with CaptureQueriesContext(connection) as queries:
+        assert load(reader, url)[1]
+    assert [q["sql"].split(" ")[0] for q in queries] == ["PREPARE", "EXECUTE"]
 
 
 def test_a_new_secret_key_signs_the_member_out_as_django_would(thread, answer, settings):
