@@ -51,7 +51,7 @@ import re
 from importlib import import_module
 
 from django.conf import settings
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, get_user_model
 from django.contrib.auth import SESSION_KEY as USER_SESSION_KEY
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache, caches
@@ -61,13 +61,12 @@ from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
 from django.urls import Resolver404, resolve
 from django.utils.crypto import constant_time_compare
 
-from accounts.backends import user_from_row, user_select_list
 from accounts.timezones import COOKIE as TIME_ZONE_COOKIE
 from community import memberpage
 from community.hooks import viewer_fact_keys
 from community.models import Answer, AnswerVote, Comment, Flag, Follow, MeToo, Thread
 from community.pagecache import SITE_KEY
-from config.prepared import fetch_one
+from config.prepared import fetch_one, from_row, select_list
 
 HEADER = "X-Member-Page"
 OWN_KEY = "memberpage:own:{digest}"
@@ -106,9 +105,9 @@ def _facts_sql() -> str:
             agg = "group_concat({})"
         answers, votes = Answer._meta.db_table, AnswerVote._meta.db_table
         comments, flags = Comment._meta.db_table, Flag._meta.db_table
-        user_table = connection.ops.quote_name(Thread._meta.get_field("author").related_model._meta.db_table)
+        user_table = connection.ops.quote_name(get_user_model()._meta.db_table)
         sql = _statements[connection.vendor] = (
-            f"SELECT {user_select_list(connection, 'u')}, {', '.join('t.' + name for name in memberpage._THREAD_FIELDS)}, "
+            f"SELECT {select_list(get_user_model(), 'u')}, {', '.join('t.' + name for name in memberpage._THREAD_FIELDS)}, "
             f"EXISTS(SELECT 1 FROM {MeToo._meta.db_table} m WHERE m.thread_id = t.id AND m.user_id = u.id), "
             f"EXISTS(SELECT 1 FROM {Follow._meta.db_table} f WHERE f.thread_id = t.id AND f.user_id = u.id AND f.is_active), "
             f"(SELECT {agg.format('v.answer_id')} FROM {votes} v JOIN {answers} a ON a.id = v.answer_id "
@@ -135,8 +134,7 @@ def _fingerprint(request: HttpRequest, session_data: dict, user_id: int, thread_
     row = fetch_one("peerdesk_own_page_facts", _facts_sql(), [user_id, thread_id])
     if row is None:
         return None
-    user = user_from_row(connection, row)
-    n_user = len(user._meta.concrete_fields)
+    user, n_user = from_row(get_user_model(), row)
     n_thread = len(memberpage._THREAD_FIELDS)
     thread_part = row[n_user : n_user + n_thread + 2]
     viewer_part = tuple(_ids(value) for value in row[n_user + n_thread + 2 :])
