@@ -20,8 +20,10 @@ from __future__ import annotations
 import re
 
 from django.conf import settings
-from django.db import DatabaseError, connection
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections
 
+# SQLSTATE invalid_sql_statement_name: "prepared statement ... does not exist".
+_NO_SUCH_STATEMENT = "26000"
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s|%s")
 _numbered_cache: dict[str, tuple[str, list[str] | None]] = {}
 
@@ -54,31 +56,43 @@ def fetch_one(name: str, sql: str, params):
     """The first row of ``sql`` (with %s or %(name)s placeholders, no literal %) for
     ``params`` (a list, or a dict for named placeholders); ``name`` identifies the statement
     (letters, digits, underscores) and must always go with the same SQL."""
-    with connection.cursor() as cursor:
-        if connection.vendor != "postgresql" or not getattr(settings, "DATABASE_PREPARED_STATEMENTS", True):
+    return _run(name, sql, params, lambda cursor: cursor.fetchone())
+
+
+def fetch_all(name: str, sql: str, params) -> list:
+    """Every row of ``sql``, as fetch_one."""
+    return _run(name, sql, params, lambda cursor: cursor.fetchall())
+
+
+def _run(name: str, sql: str, params, fetch):
+    # This thread's connection (django.db.connection is a proxy shared by every thread).
+    db = connections[DEFAULT_DB_ALIAS]
+    with db.cursor() as cursor:
+        if db.vendor != "postgresql" or not getattr(settings, "DATABASE_PREPARED_STATEMENTS", True):
             cursor.execute(sql, params)
-            return cursor.fetchone()
+            return fetch(cursor)
         numbered, names = _numbered(sql)
         values = [params[key] for key in names] if names is not None else list(params)
-        raw = connection.connection
-        state = connection.__dict__.get("peerdesk_prepared")
+        raw = db.connection
+        state = db.__dict__.get("peerdesk_prepared")
         if state is None or state[0] is not raw:
-            state = connection.__dict__["peerdesk_prepared"] = (raw, set())
+            state = db.__dict__["peerdesk_prepared"] = (raw, set())
         try:
             if name not in state[1]:
                 cursor.execute(f"PREPARE {name} AS {numbered}")
                 state[1].add(name)
             cursor.execute(f"EXECUTE {name} ({', '.join(['%s'] * len(values))})", values)
-        except DatabaseError:
-            # Prepared on a server connection that is gone (a pooler's DISCARD ALL), or any other
-            # failure: forget what this connection has prepared (the next call prepares again).
-            connection.__dict__.pop("peerdesk_prepared", None)
-            if connection.in_atomic_block:
+        except DatabaseError as exc:
+            if getattr(exc.__cause__, "pgcode", None) != _NO_SUCH_STATEMENT:
+                raise  # the statement's own error (a lock timeout, say): it stays prepared
+            # Prepared on a server connection that is gone (a pooler's DISCARD ALL): forget what
+            # this connection has prepared (the next call prepares again).
+            db.__dict__.pop("peerdesk_prepared", None)
+            if db.in_atomic_block:
                 raise
             # Outside a transaction the failure left nothing behind: run the statement as it is.
-            # A database that is down fails here too, as any query would.
             cursor.execute(sql, params)
-        return cursor.fetchone()
+        return fetch(cursor)
 
 
 # --- Rows into model instances --------------------------------------------------------------

@@ -18,6 +18,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from community import pagecache, privacy
+from config.prepared import fetch_one
 from kudos.events import rank_reached
 from kudos.models import LedgerEntry, PointRule, Rank, RankNotice, Reason
 from kudos.selectors import bump_rank_version, point_rules, rank_table
@@ -188,9 +189,7 @@ def credit_points(
             "thread": getattr(thread, "pk", None), "answer": getattr(answer, "pk", None),
             "actor": getattr(actor, "pk", None), "note": note, "now": now, "ring": RING_CAUSE,
         }
-        with connection.cursor() as cursor:
-            cursor.execute(_ledger_sql(_CREDIT_SQL), params)
-            row = cursor.fetchone()
+        row = fetch_one("peerdesk_kudos_credit", _ledger_sql(_CREDIT_SQL), params)
         if row is None:
             return None  # a credit for this key stands, or was taken back for a voting ring
         entry_id, generation, new_total = row
@@ -241,9 +240,7 @@ def reverse_points(
     now = timezone.now()
     if connection.vendor == "postgresql":
         params = {"reason": reason, "key": source_key, "cause": cause, "actor": getattr(actor, "pk", None), "note": note, "now": now}
-        with connection.cursor() as cursor:
-            cursor.execute(_ledger_sql(_REVERSE_SQL), params)
-            row = cursor.fetchone()
+        row = fetch_one("peerdesk_kudos_reverse", _ledger_sql(_REVERSE_SQL), params)
         if row is None:
             return None
         entry_id, recipient_id, points, generation, credit_id, thread_id, answer_id, new_total = row

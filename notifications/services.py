@@ -13,11 +13,12 @@ from datetime import datetime, timedelta
 
 from django.core import signing
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from config.celery import app as celery_app
+from config.prepared import fetch_all, from_row, select_list
 from config.tasks import enqueue_on_commit
 from notifications.models import (
     DIGEST_KINDS,
@@ -88,6 +89,23 @@ def _forget_unread_count(user_id: int) -> None:
 # --- Writing notifications --------------------------------------------------------------------
 
 
+def _group_rows(*, recipient_id: int, group_key: str) -> list[Notification]:
+    """The recipient's notifications under ``group_key``, newest first, locked. Written in SQL
+    and prepared on PostgreSQL (every upvote asks; the ORM took longer to build the query than
+    the database to answer it)."""
+    if connection.vendor != "postgresql":
+        return list(
+            Notification.objects.select_for_update()
+            .filter(recipient_id=recipient_id, group_key=group_key)
+            .order_by("-created_at", "-pk")
+        )
+    sql = (
+        f"SELECT {select_list(Notification, 'n')} FROM {Notification._meta.db_table} n "
+        "WHERE n.recipient_id = %s AND n.group_key = %s ORDER BY n.created_at DESC, n.id DESC FOR UPDATE"
+    )
+    return [from_row(Notification, row)[0] for row in fetch_all("peerdesk_notification_group", sql, [recipient_id, group_key])]
+
+
 def notify(
     *,
     recipient,
@@ -125,11 +143,7 @@ def notify(
     text = text[:300]
     with transaction.atomic(savepoint=False):
         if group_key:
-            rows = list(
-                Notification.objects.select_for_update()
-                .filter(recipient=recipient, group_key=group_key)
-                .order_by("-created_at", "-pk")
-            )
+            rows = _group_rows(recipient_id=recipient.pk, group_key=group_key)
             current = next((row for row in rows if row.read_at is None), None)
             if actor is not None:
                 # A group counts people, not events: a member who takes their vote back and
