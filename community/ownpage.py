@@ -75,10 +75,12 @@ FORMAT = 1
 # The backends whose get_user is "the user of this primary key, if active" (accounts.backends).
 BACKENDS = frozenset({"accounts.backends.ModelBackend", "accounts.backends.AuthenticationBackend"})
 # What a session may hold for its page to be kept or served: the sign-in, the /manage/ answer
-# (console.permissions) and allauth's record of how the member signed in. A message waiting, a
-# sign-in half done or anything unknown sends the request the full way.
+# (console.permissions), allauth's record of how and as whom the member signed in, and the
+# session's own expiry (0: until the browser closes, without "Remember me"). A message waiting,
+# a sign-in half done or anything unknown sends the request the full way.
 SESSION_KEYS = frozenset({USER_SESSION_KEY, BACKEND_SESSION_KEY, HASH_SESSION_KEY, "console_manage_link",
-                          "account_authentication_methods"})
+                          "account_authentication_methods", "account_authentication_methods_user",
+                          "_session_expiry"})
 _SESSION_KEY_RE = re.compile(r"[a-z0-9]{8,64}")
 _CSRF_SECRET_RE = re.compile("[%s]{%d}" % (re.escape(CSRF_ALLOWED_CHARS), CSRF_SECRET_LENGTH))
 _CSRF_BYTES, _NONCE_BYTES = memberpage.CSRF_PLACEHOLDER.encode(), memberpage.NONCE_PLACEHOLDER.encode()

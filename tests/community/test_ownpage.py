@@ -18,7 +18,7 @@ from accounts import services as accounts
 from community import memberpage, moderation, ownpage, services
 from notifications.models import Kind
 from notifications.services import notify
-from tests.factories import StaffFactory, UserFactory
+from tests.factories import DEFAULT_PASSWORD, StaffFactory, UserFactory
 
 
 @pytest.fixture(autouse=True)
@@ -317,3 +317,12 @@ def test_a_new_secret_key_signs_the_member_out_as_django_would(thread, answer, s
     settings.SECRET_KEY = "a-rotated-secret-key-" + "x" * 40  # without the old one as a fallback
     response, own = load(reader, url)
     assert not own and "Rita Reader" not in response.content.decode()
+
+
+def test_a_member_who_signed_in_with_the_form_is_served_their_copy(thread, answer):
+    member = UserFactory(display_name="Rita Reader")
+    browser = Client()
+    signed = browser.post(reverse("account_login"), {"login": member.email, "password": DEFAULT_PASSWORD})
+    assert signed.status_code == 302
+    response = settled(browser, thread.get_absolute_url())
+    assert ">Rita Reader</span>" in response.content.decode()
