@@ -54,7 +54,7 @@ from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, get_user_model
 from django.contrib.auth import SESSION_KEY as USER_SESSION_KEY
 from django.contrib.messages.storage.cookie import CookieStorage
-from django.core.cache import cache, caches
+from django.core.cache import DEFAULT_CACHE_ALIAS, cache
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
@@ -218,7 +218,8 @@ def _session_and_entry(session_key: str, entry_key: str) -> tuple[dict | None, d
     same cache (cached_db, as deployed); else the copy, then the session from its store."""
     store = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
     session_cache_key = getattr(store, "cache_key", None)
-    if session_cache_key is not None and caches[settings.SESSION_CACHE_ALIAS] is cache:
+    # (django.core.cache.cache is a proxy, never the backend object itself: compare aliases.)
+    if session_cache_key is not None and settings.SESSION_CACHE_ALIAS == DEFAULT_CACHE_ALIAS:
         found = cache.get_many([session_cache_key, entry_key])
         return found.get(session_cache_key), found.get(entry_key)
     entry = cache.get(entry_key)

@@ -326,3 +326,16 @@ def test_a_member_who_signed_in_with_the_form_is_served_their_copy(thread, answe
     assert signed.status_code == 302
     response = settled(browser, thread.get_absolute_url())
     assert ">Rita Reader</span>" in response.content.decode()
+
+
+def test_with_sessions_in_the_cache_the_session_and_the_copy_are_one_read(thread, answer, settings, monkeypatch):
+    if not settings.SESSION_ENGINE.endswith("cached_db"):
+        pytest.skip("sessions are read from the cache only with Redis (cached_db), as deployed")
+    reader, url = signed_in(UserFactory()), thread.get_absolute_url()
+    settled(reader, url)
+    reads = []
+    for name in ("get", "get_many"):
+        real = getattr(cache, name)
+        monkeypatch.setattr(cache, name, lambda *args, _name=name, _real=real, **kwargs: reads.append(_name) or _real(*args, **kwargs))
+    assert load(reader, url)[1]
+    assert reads == ["get_many", "get_many"], reads  # the session and the copy; the declared keys
