@@ -22,18 +22,6 @@ def _member_page_on(settings):
 
 
 @pytest.fixture
-def thread(member, category):
-    return services.ask_question(
-        author=member, category=category, title="Sync stopped after the update", body="It stopped.", tags=["sync"]
-    )
-
-
-@pytest.fixture
-def answer(thread, other_member):
-    return services.post_answer(author=other_member, thread=thread, body="Sign out and in again.")
-
-
-@pytest.fixture
 def renders(monkeypatch):
     """How many times the shared page was rendered from scratch."""
     made = []
@@ -48,8 +36,8 @@ def page(client, url):
     return response.content.decode()
 
 
-def signed_in(user):
-    browser = Client()
+def signed_in(user, **kwargs):
+    browser = Client(**kwargs)
     browser.force_login(user)
     return browser
 

@@ -18,6 +18,7 @@ from accounts import services as accounts
 from community import memberpage, moderation, ownpage, services
 from notifications.models import Kind
 from notifications.services import notify
+from tests.community.test_memberpage import signed_in
 from tests.factories import DEFAULT_PASSWORD, StaffFactory, UserFactory
 
 
@@ -27,30 +28,12 @@ def _member_pages_on(settings):
 
 
 @pytest.fixture
-def thread(member, category):
-    return services.ask_question(
-        author=member, category=category, title="Sync stopped after the update", body="It stopped.", tags=["sync"]
-    )
-
-
-@pytest.fixture
-def answer(thread, other_member):
-    return services.post_answer(author=other_member, thread=thread, body="Sign out and in again.")
-
-
-@pytest.fixture
 def fills(monkeypatch):
     """How many times a page was filled for a viewer (the work the own copy saves)."""
     made = []
     real = memberpage._fill
     monkeypatch.setattr(memberpage, "_fill", lambda *args: made.append(1) or real(*args))
     return made
-
-
-def signed_in(user, **kwargs):
-    browser = Client(**kwargs)
-    browser.force_login(user)
-    return browser
 
 
 def load(browser, url, **kwargs):
