@@ -9,6 +9,7 @@ hides rows about threads that became private since.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 
 from django.core import signing
@@ -18,7 +19,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from config.celery import app as celery_app
-from config.prepared import fetch_all, from_row, select_list
+from config.prepared import fetch_one, from_row, select_list
 from config.tasks import enqueue_on_commit
 from notifications.models import (
     DIGEST_KINDS,
@@ -90,20 +91,103 @@ def _forget_unread_count(user_id: int) -> None:
 
 
 def _group_rows(*, recipient_id: int, group_key: str) -> list[Notification]:
-    """The recipient's notifications under ``group_key``, newest first, locked. Written in SQL
-    and prepared on PostgreSQL (every upvote asks; the ORM took longer to build the query than
-    the database to answer it)."""
-    if connection.vendor != "postgresql":
-        return list(
-            Notification.objects.select_for_update()
-            .filter(recipient_id=recipient_id, group_key=group_key)
-            .order_by("-created_at", "-pk")
-        )
-    sql = (
-        f"SELECT {select_list(Notification, 'n')} FROM {Notification._meta.db_table} n "
-        "WHERE n.recipient_id = %s AND n.group_key = %s ORDER BY n.created_at DESC, n.id DESC FOR UPDATE"
+    """The recipient's notifications under ``group_key``, newest first, locked (the grouped
+    path where it is not one statement: _notify_grouped)."""
+    return list(
+        Notification.objects.select_for_update()
+        .filter(recipient_id=recipient_id, group_key=group_key)
+        .order_by("-created_at", "-pk")
     )
-    return [from_row(Notification, row)[0] for row in fetch_all("peerdesk_notification_group", sql, [recipient_id, group_key])]
+
+
+# The grouped notification in one statement on PostgreSQL (every upvote asks): lock the
+# recipient's rows under the key and read their preference for the kind; then, unless the actor
+# is counted there already, merge into the unread row or add a new one. The first column says
+# which: "merged", "added", or "counted" (with the unread row, if any, as it stands).
+_GROUPED_SQL = """
+WITH g AS (
+    SELECT n.id, n.read_at, n.created_at, n.data FROM {table} n
+    WHERE n.recipient_id = %(recipient_id)s AND n.group_key = %(group_key)s FOR UPDATE
+),
+pref AS (
+    SELECT COALESCE(p.on_site, true) AS on_site, COALESCE(p.email, true) AS email
+    FROM (SELECT 1) one LEFT JOIN {preference_table} p ON p.user_id = %(recipient_id)s AND p.kind = %(kind)s
+),
+counted AS (SELECT EXISTS (SELECT 1 FROM g WHERE g.data -> 'actors' @> %(actors)s::jsonb) AS yes),
+cur AS (SELECT g.id FROM g WHERE g.read_at IS NULL ORDER BY g.created_at DESC, g.id DESC LIMIT 1),
+merged AS (
+    UPDATE {table} n SET
+        count = n.count + 1, created_at = %(created_at)s, actor_id = %(actor_id)s,
+        text = CASE WHEN %(grouped_text)s::text = '' THEN %(text)s
+                    ELSE left(replace(%(grouped_text)s::text, '{{count}}', (n.count + 1)::text), 300) END,
+        data = jsonb_set(n.data, '{{actors}}', COALESCE(n.data -> 'actors', '[]'::jsonb) || %(actors)s::jsonb),
+        email_status = CASE WHEN (SELECT email FROM pref) THEN '{pending}' ELSE n.email_status END
+    FROM cur WHERE n.id = cur.id AND NOT (SELECT yes FROM counted)
+    RETURNING {returning}
+),
+added AS (
+    INSERT INTO {table} AS n ({columns})
+    SELECT {values} FROM pref
+    WHERE NOT EXISTS (SELECT 1 FROM cur) AND NOT (SELECT yes FROM counted)
+    RETURNING {returning}
+)
+SELECT 'merged', * FROM merged
+UNION ALL SELECT 'added', * FROM added
+UNION ALL SELECT 'counted', {returning} FROM {table} n JOIN cur ON n.id = cur.id WHERE (SELECT yes FROM counted)
+"""
+_grouped_sql: list[str] = []
+
+
+def _grouped_statement() -> str:
+    """_GROUPED_SQL for the model's columns (built once): the new row's values are the
+    parameters named after its fields, cast to their column types, but on_site and email_status,
+    which come from the preference."""
+    if not _grouped_sql:
+        fields = [field for field in Notification._meta.concrete_fields if not field.primary_key]
+        values = []
+        for field in fields:
+            if field.name == "on_site":
+                values.append("pref.on_site")
+            elif field.name == "email_status":
+                pending, none = Notification.EmailStatus.PENDING, Notification.EmailStatus.NONE
+                values.append(f"CASE WHEN pref.email THEN '{pending}' ELSE '{none}' END")
+            else:
+                values.append(f"%(new_{field.attname})s::{field.db_type(connection)}")
+        _grouped_sql.append(
+            _GROUPED_SQL.format(
+                table=Notification._meta.db_table,
+                preference_table=NotificationPreference._meta.db_table,
+                pending=Notification.EmailStatus.PENDING,
+                columns=", ".join(connection.ops.quote_name(field.column) for field in fields),
+                values=", ".join(values),
+                returning=select_list(Notification, "n"),
+            )
+        )
+    return _grouped_sql[0]
+
+
+def _notify_grouped(
+    *, recipient, kind: str, text: str, grouped_text: str, group_key: str, actor, values: dict
+) -> tuple[str, Notification | None]:
+    """The grouped path of ``notify`` as one statement (PostgreSQL): (what happened, the row)."""
+    new = Notification(recipient=recipient, kind=kind, actor=actor, text=text, group_key=group_key, **values)
+    params = {
+        "recipient_id": recipient.pk,
+        "group_key": group_key,
+        "kind": kind,
+        "actors": json.dumps([actor.pk]),
+        "actor_id": actor.pk,
+        "created_at": new.created_at,
+        "text": text,
+        "grouped_text": grouped_text,
+    }
+    for field in Notification._meta.concrete_fields:
+        if not field.primary_key:
+            params[f"new_{field.attname}"] = field.get_db_prep_save(getattr(new, field.attname), connection)
+    row = fetch_one("peerdesk_notification_grouped", _grouped_statement(), params)
+    if row is None:
+        return "counted", None
+    return row[0], from_row(Notification, row, 1)[0]
 
 
 def notify(
@@ -141,6 +225,19 @@ def notify(
     if thread is not None and not thread.is_visible_to(recipient):
         return None
     text = text[:300]
+    if group_key and actor is not None and connection.vendor == "postgresql":
+        data = {**(data or {}), "actors": [actor.pk]}
+        values = {"thread": thread, "answer": answer, "comment": comment, "data": data, "created_at": now}
+        happened, notification = _notify_grouped(
+            recipient=recipient, kind=kind, text=text, grouped_text=grouped_text, group_key=group_key, actor=actor,
+            values=values,
+        )
+        if happened == "added":
+            if notification.on_site:
+                _forget_unread_count(recipient.pk)
+            if notification.email_status == Notification.EmailStatus.PENDING and kind not in DIGEST_KINDS:
+                enqueue_on_commit(celery_app.signature(EMAIL_TASK), notification.pk)
+        return notification
     with transaction.atomic(savepoint=False):
         if group_key:
             rows = _group_rows(recipient_id=recipient.pk, group_key=group_key)
