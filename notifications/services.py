@@ -9,6 +9,7 @@ hides rows about threads that became private since.
 
 from __future__ import annotations
 
+import functools
 import json
 from datetime import datetime, timedelta
 
@@ -103,22 +104,23 @@ def _group_rows(*, recipient_id: int, group_key: str) -> list[Notification]:
 # The grouped notification in one statement on PostgreSQL (every upvote asks): lock the
 # recipient's rows under the key and read their preference for the kind; then, unless the actor
 # is counted there already, merge into the unread row or add a new one. The first column says
-# which: "merged", "added", or "counted" (with the unread row, if any, as it stands).
+# which: "merged", "added", or "counted" (with the unread row, if any, as it stands). The
+# parameters named new_<column> are the values of the row it would add.
 _GROUPED_SQL = """
 WITH g AS (
     SELECT n.id, n.read_at, n.created_at, n.data FROM {table} n
-    WHERE n.recipient_id = %(recipient_id)s AND n.group_key = %(group_key)s FOR UPDATE
+    WHERE n.recipient_id = %(new_recipient_id)s AND n.group_key = %(new_group_key)s FOR UPDATE
 ),
 pref AS (
     SELECT COALESCE(p.on_site, true) AS on_site, COALESCE(p.email, true) AS email
-    FROM (SELECT 1) one LEFT JOIN {preference_table} p ON p.user_id = %(recipient_id)s AND p.kind = %(kind)s
+    FROM (SELECT 1) one LEFT JOIN {preference_table} p ON p.user_id = %(new_recipient_id)s AND p.kind = %(new_kind)s
 ),
 counted AS (SELECT EXISTS (SELECT 1 FROM g WHERE g.data -> 'actors' @> %(actors)s::jsonb) AS yes),
 cur AS (SELECT g.id FROM g WHERE g.read_at IS NULL ORDER BY g.created_at DESC, g.id DESC LIMIT 1),
 merged AS (
     UPDATE {table} n SET
-        count = n.count + 1, created_at = %(created_at)s, actor_id = %(actor_id)s,
-        text = CASE WHEN %(grouped_text)s::text = '' THEN %(text)s
+        count = n.count + 1, created_at = %(new_created_at)s, actor_id = %(new_actor_id)s,
+        text = CASE WHEN %(grouped_text)s::text = '' THEN %(new_text)s
                     ELSE left(replace(%(grouped_text)s::text, '{{count}}', (n.count + 1)::text), 300) END,
         data = jsonb_set(n.data, '{{actors}}', COALESCE(n.data -> 'actors', '[]'::jsonb) || %(actors)s::jsonb),
         email_status = CASE WHEN (SELECT email FROM pref) THEN '{pending}' ELSE n.email_status END
@@ -135,55 +137,46 @@ SELECT 'merged', * FROM merged
 UNION ALL SELECT 'added', * FROM added
 UNION ALL SELECT 'counted', {returning} FROM {table} n JOIN cur ON n.id = cur.id WHERE (SELECT yes FROM counted)
 """
-_grouped_sql: list[str] = []
 
 
+@functools.cache
 def _grouped_statement() -> str:
     """_GROUPED_SQL for the model's columns (built once): the new row's values are the
     parameters named after its fields, cast to their column types, but on_site and email_status,
     which come from the preference."""
-    if not _grouped_sql:
-        fields = [field for field in Notification._meta.concrete_fields if not field.primary_key]
-        values = []
-        for field in fields:
-            if field.name == "on_site":
-                values.append("pref.on_site")
-            elif field.name == "email_status":
-                pending, none = Notification.EmailStatus.PENDING, Notification.EmailStatus.NONE
-                values.append(f"CASE WHEN pref.email THEN '{pending}' ELSE '{none}' END")
-            else:
-                values.append(f"%(new_{field.attname})s::{field.db_type(connection)}")
-        _grouped_sql.append(
-            _GROUPED_SQL.format(
-                table=Notification._meta.db_table,
-                preference_table=NotificationPreference._meta.db_table,
-                pending=Notification.EmailStatus.PENDING,
-                columns=", ".join(connection.ops.quote_name(field.column) for field in fields),
-                values=", ".join(values),
-                returning=select_list(Notification, "n"),
-            )
-        )
-    return _grouped_sql[0]
+    values = []
+    for field in _new_row_fields():
+        if field.name == "on_site":
+            values.append("pref.on_site")
+        elif field.name == "email_status":
+            pending, none = Notification.EmailStatus.PENDING, Notification.EmailStatus.NONE
+            values.append(f"CASE WHEN pref.email THEN '{pending}' ELSE '{none}' END")
+        else:
+            values.append(f"%(new_{field.attname})s::{field.db_type(connection)}")
+    return _GROUPED_SQL.format(
+        table=Notification._meta.db_table,
+        preference_table=NotificationPreference._meta.db_table,
+        pending=Notification.EmailStatus.PENDING,
+        columns=", ".join(connection.ops.quote_name(field.column) for field in _new_row_fields()),
+        values=", ".join(values),
+        returning=select_list(Notification, "n"),
+    )
 
 
-def _notify_grouped(
-    *, recipient, kind: str, text: str, grouped_text: str, group_key: str, actor, values: dict
-) -> tuple[str, Notification | None]:
-    """The grouped path of ``notify`` as one statement (PostgreSQL): (what happened, the row)."""
-    new = Notification(recipient=recipient, kind=kind, actor=actor, text=text, group_key=group_key, **values)
+def _new_row_fields() -> list:
+    """The fields of a new notification's row: all but the id."""
+    return [field for field in Notification._meta.concrete_fields if not field.primary_key]
+
+
+def _notify_grouped(new: Notification, *, grouped_text: str) -> tuple[str, Notification | None]:
+    """The grouped path of ``notify`` as one statement (PostgreSQL), for the unsaved row ``new``
+    it would add: (what happened, the row)."""
     params = {
-        "recipient_id": recipient.pk,
-        "group_key": group_key,
-        "kind": kind,
-        "actors": json.dumps([actor.pk]),
-        "actor_id": actor.pk,
-        "created_at": new.created_at,
-        "text": text,
-        "grouped_text": grouped_text,
+        f"new_{field.attname}": field.get_db_prep_save(getattr(new, field.attname), connection)
+        for field in _new_row_fields()
     }
-    for field in Notification._meta.concrete_fields:
-        if not field.primary_key:
-            params[f"new_{field.attname}"] = field.get_db_prep_save(getattr(new, field.attname), connection)
+    params["actors"] = json.dumps([new.actor_id])
+    params["grouped_text"] = grouped_text
     row = fetch_one("peerdesk_notification_grouped", _grouped_statement(), params)
     if row is None:
         return "counted", None
@@ -226,17 +219,13 @@ def notify(
         return None
     text = text[:300]
     if group_key and actor is not None and connection.vendor == "postgresql":
-        data = {**(data or {}), "actors": [actor.pk]}
-        values = {"thread": thread, "answer": answer, "comment": comment, "data": data, "created_at": now}
-        happened, notification = _notify_grouped(
-            recipient=recipient, kind=kind, text=text, grouped_text=grouped_text, group_key=group_key, actor=actor,
-            values=values,
+        new = Notification(
+            recipient=recipient, kind=kind, thread=thread, answer=answer, comment=comment, actor=actor, text=text,
+            data={**(data or {}), "actors": [actor.pk]}, created_at=now, group_key=group_key,
         )
+        happened, notification = _notify_grouped(new, grouped_text=grouped_text)
         if happened == "added":
-            if notification.on_site:
-                _forget_unread_count(recipient.pk)
-            if notification.email_status == Notification.EmailStatus.PENDING and kind not in DIGEST_KINDS:
-                enqueue_on_commit(celery_app.signature(EMAIL_TASK), notification.pk)
+            _tell_after_commit(notification)
         return notification
     with transaction.atomic(savepoint=False):
         if group_key:
@@ -280,11 +269,17 @@ def notify(
             on_site=on_site,
             email_status=Notification.EmailStatus.PENDING if email else Notification.EmailStatus.NONE,
         )
-    if on_site:
-        _forget_unread_count(recipient.pk)
-    if email and kind not in DIGEST_KINDS:
-        enqueue_on_commit(celery_app.signature(EMAIL_TASK), notification.pk)
+    _tell_after_commit(notification)
     return notification
+
+
+def _tell_after_commit(notification: Notification) -> None:
+    """A notification was added: once committed, the bell's count is read again (if it is
+    shown on site) and its mail goes out (if wanted, and not a digest's)."""
+    if notification.on_site:
+        _forget_unread_count(notification.recipient_id)
+    if notification.email_status == Notification.EmailStatus.PENDING and notification.kind not in DIGEST_KINDS:
+        enqueue_on_commit(celery_app.signature(EMAIL_TASK), notification.pk)
 
 
 def hide_from_outsiders(*, thread) -> int:
